@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './fake-github.ts';
+import { type RunOptions, type RunResult, runAction } from './run-action.ts';
+import { startUploadServer, type UploadServer, type UploadServerOptions } from './upload-server.ts';
+
+export interface Scenario {
+  github: FakeGitHub;
+  upshot: UploadServer;
+  workspace: string;
+  /** Writes a file into the workspace and returns the md5 of its bytes. */
+  write(relative: string, bytes: Uint8Array | string): string;
+  /** Runs the action with the servers' addresses and key filled in. */
+  run(
+    options: Omit<RunOptions, 'apiUrl' | 'token' | 'workspace' | 'inputs'> & {
+      inputs?: Record<string, string>;
+    },
+  ): Promise<RunResult>;
+  dispose(): Promise<void>;
+}
+
+export const md5 = (bytes: Uint8Array | string) => createHash('md5').update(bytes).digest('hex');
+
+export async function startScenario(
+  options: { github?: FakeGitHubOptions; upload?: UploadServerOptions } = {},
+): Promise<Scenario> {
+  const github = await startFakeGitHub(options.github);
+  const upshot = await startUploadServer(options.upload);
+  const workspace = mkdtempSync(path.join(tmpdir(), 'upshot-workspace-'));
+  return {
+    github,
+    upshot,
+    workspace,
+    write(relative, bytes) {
+      const file = path.join(workspace, relative);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+      return md5(bytes);
+    },
+    run(run) {
+      return runAction({
+        ...run,
+        inputs: { 'server-url': upshot.url, 'api-key': upshot.apiKey, ...run.inputs },
+        apiUrl: github.url,
+        token: github.token,
+        workspace,
+      });
+    },
+    async dispose() {
+      await Promise.all([github.stop(), upshot.stop()]);
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+}
