@@ -247,10 +247,12 @@ export function createClient(options: ClientOptions): UpshotClient {
         { kind: 'http', status },
       );
     }
-    if (status >= 400) throw errorFromReply(status, response.headers, text, clock.now());
+    if (status >= 400)
+      throw errorFromReply(status, response.headers, text, clock.now(), response.statusText);
     if (textFormat) {
       const url = text.trim();
-      if (!isHttpUrl(url)) throw errorFromReply(status, response.headers, text, clock.now());
+      if (!isHttpUrl(url))
+        throw errorFromReply(status, response.headers, text, clock.now(), response.statusText);
       return { raw: { url }, reply: text };
     }
     let body: unknown;
@@ -262,7 +264,8 @@ export function createClient(options: ClientOptions): UpshotClient {
         { kind: 'invalid-reply', status, cause },
       );
     }
-    if (isErrorEnvelope(body)) throw errorFromReply(status, response.headers, text, clock.now());
+    if (isErrorEnvelope(body))
+      throw errorFromReply(status, response.headers, text, clock.now(), response.statusText);
     return { raw: imageObjectOf(body, status), reply: body };
   }
 
@@ -388,7 +391,13 @@ export function createClient(options: ClientOptions): UpshotClient {
         cause,
       });
     }
-    const answer = errorFromReply(response.status, response.headers, text, clock.now());
+    const answer = errorFromReply(
+      response.status,
+      response.headers,
+      text,
+      clock.now(),
+      response.statusText,
+    );
     if (answer.status === 401 || answer.code === 100) throw answer.withAttempts(1);
     if (answer.code === null) {
       throw new UpshotError(

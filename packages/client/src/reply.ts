@@ -223,8 +223,8 @@ export function conformImage(raw: Raw, now: number): { image: Image; missing: st
     path_viewer: new URL(urlViewer).pathname,
     url_short: urlViewer,
     display_url: medium?.url ?? url,
-    display_width: width,
-    display_height: height,
+    display_width: medium && width > 0 && height > 0 ? 500 : width,
+    display_height: medium && width > 0 && height > 0 ? Math.round(500 / (width / height)) : height,
     views_label: 'views',
     likes_label: 'likes',
     how_long_ago: 'moments ago',
@@ -338,6 +338,7 @@ export function errorFromReply(
   headers: Headers,
   text: string,
   now: number,
+  reason = '',
 ): UpshotError {
   let body: unknown;
   try {
@@ -360,9 +361,12 @@ export function errorFromReply(
   } else {
     const type = headers.get('content-type') ?? '';
     const plain = text.trim();
-    if (type.startsWith('text/plain') && plain && plain.length <= 500) message = plain;
+    if (type.startsWith('text/plain') && plain && plain.length <= 500 && !plain.startsWith('<')) {
+      message = plain;
+    }
   }
-  return new UpshotError(message || `HTTP ${effective} ${statusText(effective)}`, {
+  const phrase = (effective === status && reason) || statusText(effective);
+  return new UpshotError(message || `HTTP ${effective} ${phrase}`, {
     kind: 'http',
     status: effective,
     code,
