@@ -31393,46 +31393,75 @@ function resultsOutput(results) {
     ...r.error ? { error: r.error } : {}
   }));
 }
+var SUMMARY_LIMIT_BYTES = 1024 * 1024;
+function fileRow(r) {
+  const link = r.url ? `<a href="${escapeHtml2(r.url)}">${r.kind ?? "file"}</a>` : "";
+  const viewer = r.viewerUrl ? ` · <a href="${escapeHtml2(r.viewerUrl)}">viewer</a>` : "";
+  const detail = r.error ? escapeHtml2(r.error) : `${link}${viewer}`;
+  return `<tr><td><code>${escapeHtml2(r.file)}</code></td><td>${r.status}</td><td>${detail}</td><td><code>${r.md5}</code></td></tr>`;
+}
+function renderSummary(results, notes, commentUrl, options, limit = SUMMARY_LIMIT_BYTES) {
+  const summaryOptions = { ...options, collapseAfter: 0, runUrl: null };
+  const heading = `### ${escapeHtml2(options.title)}`;
+  const compose = (withGrid, rows) => {
+    const parts = [];
+    if (!results.length)
+      parts.push(heading);
+    else if (withGrid)
+      parts.push(renderReport(results, summaryOptions));
+    else
+      parts.push(heading, `**${summaryLine(results)}**`);
+    for (const note of notes)
+      parts.push(`> ${note}`);
+    if (!withGrid && results.length) {
+      parts.push("> The image grid is left out to stay under the 1 MiB job summary limit.");
+    }
+    if (rows < results.length)
+      parts.push(`> Only the first ${rows} of ${results.length} files are listed.`);
+    if (commentUrl)
+      parts.push(`[Pull request comment](${commentUrl})`);
+    if (results.length) {
+      parts.push(`<details${withGrid ? "" : " open"}><summary>All ${results.length} files</summary>
+
+<table>
+<tr><th>File</th><th>Status</th><th>Links</th><th>md5</th></tr>
+${results.slice(0, rows).map(fileRow).join(`
+`)}
+</table>
+
+</details>`);
+    }
+    return `${parts.join(`
+
+`)}
+`;
+  };
+  const fits = (text) => Buffer.byteLength(text) <= limit;
+  const full = compose(true, results.length);
+  if (fits(full))
+    return full;
+  let lo = 0;
+  let hi = results.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(compose(false, mid)))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return compose(false, lo);
+}
 async function writeSummary(report) {
   const { inputs } = report;
-  const options = {
+  const text = renderSummary(report.results, report.notes, report.comment?.html_url ?? null, {
     header: inputs?.commentHeader ?? "",
     title: inputs?.commentTitle ?? "Upshot",
     columns: inputs?.columns ?? 3,
     collapseAfter: 0,
     runUrl: null
-  };
-  const parts = [];
-  if (report.results.length)
-    parts.push(renderReport(report.results, options));
-  else
-    parts.push(`### ${escapeHtml2(options.title)}`);
-  for (const note of report.notes)
-    parts.push(`> ${note}`);
-  if (report.comment)
-    parts.push(`[Pull request comment](${report.comment.html_url})`);
-  if (report.results.length) {
-    const rows = report.results.map((r) => {
-      const link = r.url ? `<a href="${escapeHtml2(r.url)}">${r.kind ?? "file"}</a>` : "";
-      const viewer = r.viewerUrl ? ` · <a href="${escapeHtml2(r.viewerUrl)}">viewer</a>` : "";
-      const detail = r.error ? escapeHtml2(r.error) : `${link}${viewer}`;
-      return `<tr><td><code>${escapeHtml2(r.file)}</code></td><td>${r.status}</td><td>${detail}</td><td><code>${r.md5}</code></td></tr>`;
-    });
-    parts.push(`<details><summary>All ${report.results.length} files</summary>
-
-<table>
-<tr><th>File</th><th>Status</th><th>Links</th><th>md5</th></tr>
-${rows.join(`
-`)}
-</table>
-
-</details>`);
-  }
+  });
   try {
-    await summary.addRaw(`${parts.join(`
-
-`)}
-`, true).write();
+    await summary.addRaw(text, true).write();
   } catch (error) {
     warning(`Could not write the job summary: ${error.message}`);
   }

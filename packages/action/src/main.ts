@@ -61,34 +61,73 @@ function resultsOutput(results: FileResult[]) {
   }));
 }
 
+/** GitHub shows at most 1 MiB of job summary per step. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
+function fileRow(r: FileResult): string {
+  const link = r.url ? `<a href="${escapeHtml(r.url)}">${r.kind ?? 'file'}</a>` : '';
+  const viewer = r.viewerUrl ? ` · <a href="${escapeHtml(r.viewerUrl)}">viewer</a>` : '';
+  const detail = r.error ? escapeHtml(r.error) : `${link}${viewer}`;
+  return `<tr><td><code>${escapeHtml(r.file)}</code></td><td>${r.status}</td><td>${detail}</td><td><code>${r.md5}</code></td></tr>`;
+}
+
+/**
+ * The job summary: the full report (nothing collapsed or shortened), the notes, and a table of
+ * every file. Past GitHub's 1 MiB the grid goes first, then table rows, with a note saying so.
+ */
+export function renderSummary(
+  results: FileResult[],
+  notes: string[],
+  commentUrl: string | null,
+  options: RenderOptions,
+  limit = SUMMARY_LIMIT_BYTES,
+): string {
+  // The summary has room and is the run page itself: nothing collapsed, no link to itself.
+  const summaryOptions: RenderOptions = { ...options, collapseAfter: 0, runUrl: null };
+  const heading = `### ${escapeHtml(options.title)}`;
+  const compose = (withGrid: boolean, rows: number) => {
+    const parts: string[] = [];
+    if (!results.length) parts.push(heading);
+    else if (withGrid) parts.push(renderReport(results, summaryOptions));
+    else parts.push(heading, `**${summaryLine(results)}**`);
+    for (const note of notes) parts.push(`> ${note}`);
+    if (!withGrid && results.length) {
+      parts.push('> The image grid is left out to stay under the 1 MiB job summary limit.');
+    }
+    if (rows < results.length)
+      parts.push(`> Only the first ${rows} of ${results.length} files are listed.`);
+    if (commentUrl) parts.push(`[Pull request comment](${commentUrl})`);
+    if (results.length) {
+      parts.push(
+        `<details${withGrid ? '' : ' open'}><summary>All ${results.length} files</summary>\n\n<table>\n<tr><th>File</th><th>Status</th><th>Links</th><th>md5</th></tr>\n${results.slice(0, rows).map(fileRow).join('\n')}\n</table>\n\n</details>`,
+      );
+    }
+    return `${parts.join('\n\n')}\n`;
+  };
+  const fits = (text: string) => Buffer.byteLength(text) <= limit;
+  const full = compose(true, results.length);
+  if (fits(full)) return full;
+  let lo = 0;
+  let hi = results.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(compose(false, mid))) lo = mid;
+    else hi = mid - 1;
+  }
+  return compose(false, lo);
+}
+
 async function writeSummary(report: Report): Promise<void> {
   const { inputs } = report;
-  const options: RenderOptions = {
+  const text = renderSummary(report.results, report.notes, report.comment?.html_url ?? null, {
     header: inputs?.commentHeader ?? '',
     title: inputs?.commentTitle ?? 'Upshot',
     columns: inputs?.columns ?? 3,
-    // The summary has room: nothing is collapsed there.
     collapseAfter: 0,
     runUrl: null,
-  };
-  const parts: string[] = [];
-  if (report.results.length) parts.push(renderReport(report.results, options));
-  else parts.push(`### ${escapeHtml(options.title)}`);
-  for (const note of report.notes) parts.push(`> ${note}`);
-  if (report.comment) parts.push(`[Pull request comment](${report.comment.html_url})`);
-  if (report.results.length) {
-    const rows = report.results.map((r) => {
-      const link = r.url ? `<a href="${escapeHtml(r.url)}">${r.kind ?? 'file'}</a>` : '';
-      const viewer = r.viewerUrl ? ` · <a href="${escapeHtml(r.viewerUrl)}">viewer</a>` : '';
-      const detail = r.error ? escapeHtml(r.error) : `${link}${viewer}`;
-      return `<tr><td><code>${escapeHtml(r.file)}</code></td><td>${r.status}</td><td>${detail}</td><td><code>${r.md5}</code></td></tr>`;
-    });
-    parts.push(
-      `<details><summary>All ${report.results.length} files</summary>\n\n<table>\n<tr><th>File</th><th>Status</th><th>Links</th><th>md5</th></tr>\n${rows.join('\n')}\n</table>\n\n</details>`,
-    );
-  }
+  });
   try {
-    await core.summary.addRaw(`${parts.join('\n\n')}\n`, true).write();
+    await core.summary.addRaw(text, true).write();
   } catch (error) {
     core.warning(`Could not write the job summary: ${(error as Error).message}`);
   }

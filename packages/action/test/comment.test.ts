@@ -10,6 +10,7 @@ import {
   summaryLine,
 } from '../src/comment.ts';
 import { renderTitle } from '../src/files.ts';
+import { renderSummary } from '../src/main.ts';
 import { kindOf, stillValid } from '../src/upload.ts';
 
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -183,4 +184,31 @@ test('an expiring listed upload is uploaded again', () => {
   expect(stillValid(listed, now)).toBe(true);
   expect(stillValid(listed, now + 90 * 60 * 1000)).toBe(false);
   expect(stillValid({ ...listed, expiresAt: null }, now)).toBe(true);
+});
+
+describe('renderSummary', () => {
+  const many = Array.from({ length: 300 }, (_, i) => image(i));
+
+  test('shows the whole grid and every file when it fits', () => {
+    const text = renderSummary(many, ['a note'], 'https://github.example/c/1', options);
+    expect(text.match(/<img /g)).toHaveLength(300);
+    expect(text).not.toContain('<details><summary>2'); // nothing collapsed
+    expect(text.match(/<tr><td><code>/g)).toHaveLength(300);
+    expect(text).toContain('> a note');
+    expect(text).toContain('[Pull request comment](https://github.example/c/1)');
+  });
+
+  test('past the limit drops the grid first, then table rows, and says so', () => {
+    const full = renderSummary(many, [], null, options);
+    const withoutGrid = renderSummary(many, [], null, options, full.length - 1);
+    expect(withoutGrid).not.toContain('<img ');
+    expect(withoutGrid).toContain('The image grid is left out');
+    expect(withoutGrid.match(/<tr><td><code>/g)).toHaveLength(300);
+    const small = renderSummary(many, [], null, options, 20_000);
+    expect(Buffer.byteLength(small)).toBeLessThanOrEqual(20_000);
+    const rows = small.match(/<tr><td><code>/g)!.length;
+    expect(rows).toBeLessThan(300);
+    expect(small).toContain(`Only the first ${rows} of 300 files are listed.`);
+    expect(small).toContain('**300 uploaded, 0 unchanged, 0 failed**');
+  });
 });
