@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../src/cli/program.ts';
-import { buildCli, isolatedEnv, type Runtime, runCli } from './helpers/cli.ts';
+import { buildCli, distCli, isolatedEnv, type Runtime, runCli } from './helpers/cli.ts';
+import { deferred } from './helpers/deferred.ts';
 import { type FakeChevereto, startFakeChevereto } from './helpers/fake-chevereto.ts';
 import { makePng } from './helpers/png.ts';
 
@@ -357,6 +358,84 @@ describe.concurrent('upshot login', () => {
     expect(saved.code).toBe(0);
     expect(saved.stderr).toContain('an unchecked API key');
   });
+});
+
+/** Runs the command line in this process (no spawn): for behaviour that needs no real process. */
+async function runInProcess(args: string[], env: Record<string, string>, signal?: AbortSignal) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdin: (async function* () {})(),
+    env: { XDG_CONFIG_HOME: work, ...env },
+    cwd: work,
+    signal,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('stopping early', () => {
+  test('once the server refuses the key, the files not yet sent are skipped', async () => {
+    const own = await startFakeChevereto();
+    try {
+      await writeFile(join(work, 'gamma.png'), makePng(4, 4));
+      const result = await runInProcess(
+        ['upload', 'shots/alpha.png', 'shots/beta.png', 'gamma.png', '-c', '1', '-o', 'json'],
+        { UPSHOT_SERVER: own.baseUrl, UPSHOT_API_KEY: 'refused-key' },
+      );
+      expect(result.code).toBe(1);
+      expect(own.requests).toHaveLength(1);
+      expect(
+        JSON.parse(result.stdout).map((r: { error: { message: string } }) => r.error.message),
+      ).toEqual([
+        'Invalid API key.',
+        'Skipped: the server refused the key',
+        'Skipped: the server refused the key',
+      ]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('an interrupt (Ctrl-C) stops the batch with exit 130', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await runInProcess(
+      ['upload', 'shots/*.png'],
+      { UPSHOT_SERVER: fake.baseUrl, UPSHOT_API_KEY: fake.apiKey },
+      controller.signal,
+    );
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('upshot: failed shots/alpha.png: Interrupted');
+  });
+});
+
+test('Ctrl-C on the real process: the upload in flight stops, exit 130', async () => {
+  const own = await startFakeChevereto();
+  const arrived = deferred();
+  const hang = deferred<Response>();
+  own.respond(() => {
+    arrived.resolve();
+    return hang.promise;
+  });
+  try {
+    const child = Bun.spawn(['node', distCli, 'upload', 'shots/alpha.png'], {
+      cwd: work,
+      env: await isolatedEnv({ UPSHOT_SERVER: own.baseUrl, UPSHOT_API_KEY: own.apiKey }),
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    await arrived.promise;
+    child.kill('SIGINT');
+    const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+    expect(code).toBe(130);
+    expect(stderr).toContain('upshot: failed shots/alpha.png: Interrupted');
+  } finally {
+    hang.resolve(new Response('late'));
+    await own.close();
+  }
 });
 
 describe('progress on a terminal', () => {

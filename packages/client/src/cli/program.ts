@@ -25,11 +25,14 @@ export interface CliIo {
   env: Env;
   cwd: string;
   fetch?: typeof fetch;
+  /** Aborts the uploads (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
 const positiveInteger = (name: string) => (value: string) => {
   if (!/^[1-9]\d*$/.test(value))
@@ -293,8 +296,13 @@ async function uploadCommand(args: string[], flags: UploadFlags, io: CliIo): Pro
   }
 
   const reporter = createReporter(io.stderr, Boolean(flags.quiet));
+  // Once the server refuses the key, every other upload would fail the same way: stop.
+  const stop = new AbortController();
+  const signal = io.signal ? AbortSignal.any([io.signal, stop.signal]) : stop.signal;
+  let keyRefused = false;
   reporter.start(inputs.length);
   const results: UploadManyResult[] = await client.uploadMany(inputs, {
+    signal,
     concurrency: flags.concurrency,
     params: {
       title: flags.title,
@@ -306,9 +314,25 @@ async function uploadCommand(args: string[], flags: UploadFlags, io: CliIo): Pro
       expiration: flags.expiration,
       nsfw: flags.nsfw,
     },
-    onProgress: (event) => reporter.update(event, labels[event.index] ?? ''),
+    onProgress: (event) => {
+      reporter.update(event, labels[event.index] ?? '');
+      const error = event.type === 'failure' ? event.error : null;
+      if (error && error.kind === 'http' && (error.status === 401 || error.code === 100)) {
+        keyRefused = true;
+        stop.abort();
+      }
+    },
   });
   reporter.stop();
+  const skipped = (error: UpshotError) =>
+    error.kind === 'aborted'
+      ? new UpshotError(keyRefused ? 'Skipped: the server refused the key' : 'Interrupted', {
+          kind: 'aborted',
+        })
+      : error;
+  for (const [i, result] of results.entries()) {
+    if (!result.ok) results[i] = { ...result, error: skipped(result.error) };
+  }
 
   const showDelete = Boolean(flags.showDeleteUrls);
   if (flags.output === 'json') {
@@ -335,6 +359,7 @@ async function uploadCommand(args: string[], flags: UploadFlags, io: CliIo): Pro
   if (!flags.quiet && results.length > 1) {
     io.stderr.write(`${results.length - failures.length} uploaded, ${failures.length} failed\n`);
   }
+  if (io.signal?.aborted) return EXIT_INTERRUPTED;
   return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
