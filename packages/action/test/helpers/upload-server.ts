@@ -12,6 +12,16 @@ export interface UploadServerOptions {
   apiKey?: string;
   /** Answer this many uploads with 503 (and `Retry-After: 0`) before serving them. */
   failFirst?: number;
+  /**
+   * Who answers instead of the contract fake, e.g. the real server:
+   * `(origin, apiKey) => createApp({ ...deps with base URL origin and admin key apiKey }).handle`.
+   */
+  handler?: (
+    origin: string,
+    apiKey: string,
+  ) =>
+    | ((request: Request) => Response | Promise<Response>)
+    | Promise<(request: Request) => Response | Promise<Response>>;
 }
 
 export interface ReceivedUpload {
@@ -110,7 +120,6 @@ export async function startUploadServer(options: UploadServerOptions = {}): Prom
         };
     const route = isPng ? 'image' : 'video';
     const deleteUrl = `${origin}/${route}/${id}/delete/${randomBytes(24).toString('hex')}`;
-    deleteUrls.push(deleteUrl);
     const now = '2026-11-27 12:00:00';
     return {
       name,
@@ -174,66 +183,97 @@ export async function startUploadServer(options: UploadServerOptions = {}): Prom
     };
   }
 
+  /** The contract fake: answers as CONTRACT.md says for PNG and MP4 bytes. */
+  async function fakeHandler(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname.replace(/\/$/, '') !== '/api/1/upload') {
+      return envelope(404, 120, 'Invalid API action', 'Not Found');
+    }
+    const form = await request.formData();
+    const key = request.headers.get('x-api-key') || form.get('key')?.toString() || '';
+    if (!key) return envelope(401, 100, 'No key provided', 'Unauthorized');
+    if (key !== apiKey) return envelope(401, 100, 'Invalid API key.', 'Unauthorized');
+    const source = form.get('source');
+    if (!(source instanceof File)) return envelope(400, 130, 'Empty upload source', 'Bad Request');
+    const bytes = new Uint8Array(await source.arrayBuffer());
+    const isPng = pngSize(bytes) !== null;
+    const isMp4 = Buffer.from(bytes.subarray(4, 8)).toString('ascii') === 'ftyp';
+    if (!isPng && !isMp4) {
+      return envelope(415, 610, "Can't get target upload source info", 'Unsupported Media Type');
+    }
+    const given = form.get('title')?.toString();
+    const title = given || source.name.replace(/\.[^.]+$/, '').replace(/[-_ ]+/g, ' ');
+    const md5 = createHash('md5').update(bytes).digest('hex');
+    const expiration = form.get('expiration')?.toString() || null;
+    const image = imageObject(bytes, source.name, md5, title, expiration);
+    return Response.json(
+      {
+        status_code: 200,
+        success: { message: 'file uploaded', code: 200 },
+        image,
+        status_txt: 'OK',
+      },
+      { headers: { 'content-type': 'application/json; charset=UTF-8' } },
+    );
+  }
+
+  let handler: (request: Request) => Response | Promise<Response> = fakeHandler;
+
+  /**
+   * Records what arrives and what is answered (whoever answers), and plays the 503s. Swapping in
+   * the real server is `options.handler`: the recording stays the same.
+   */
   const server = Bun.serve({
     port: 0,
     hostname: '127.0.0.1',
     async fetch(request) {
-      const url = new URL(request.url);
-      if (url.pathname.replace(/\/$/, '') !== '/api/1/upload') {
-        return envelope(404, 120, 'Invalid API action', 'Not Found');
-      }
-      const form = await request.formData();
-      const source = form.get('source');
+      const body = await request.arrayBuffer();
+      const copy = () =>
+        new Request(request.url, { method: request.method, headers: request.headers, body });
       const record: ReceivedUpload = {
-        filename: source instanceof File ? source.name : '',
+        filename: '',
         md5: '',
-        title: form.get('title')?.toString() ?? null,
-        albumId: form.get('album_id')?.toString() ?? null,
-        expiration: form.get('expiration')?.toString() ?? null,
+        title: null,
+        albumId: null,
+        expiration: null,
         status: 0,
       };
+      if (request.method === 'POST') {
+        const form = await copy().formData();
+        const source = form.get('source');
+        if (source instanceof File) {
+          record.filename = source.name;
+          record.md5 = createHash('md5')
+            .update(new Uint8Array(await source.arrayBuffer()))
+            .digest('hex');
+        }
+        record.title = form.get('title')?.toString() ?? null;
+        record.albumId = form.get('album_id')?.toString() ?? null;
+        record.expiration = form.get('expiration')?.toString() ?? null;
+      }
       received.push(record);
-      const answer = (response: Response) => {
-        record.status = response.status;
-        return response;
-      };
       if (failures > 0) {
         failures -= 1;
-        return answer(
-          new Response('Service Unavailable', { status: 503, headers: { 'retry-after': '0' } }),
-        );
+        record.status = 503;
+        return new Response('Service Unavailable', {
+          status: 503,
+          headers: { 'retry-after': '0' },
+        });
       }
-      const key = request.headers.get('x-api-key') || form.get('key')?.toString() || '';
-      if (!key) return answer(envelope(401, 100, 'No key provided', 'Unauthorized'));
-      if (key !== apiKey) return answer(envelope(401, 100, 'Invalid API key.', 'Unauthorized'));
-      if (!(source instanceof File))
-        return answer(envelope(400, 130, 'Empty upload source', 'Bad Request'));
-      const bytes = new Uint8Array(await source.arrayBuffer());
-      record.md5 = createHash('md5').update(bytes).digest('hex');
-      const isPng = pngSize(bytes) !== null;
-      const isMp4 = Buffer.from(bytes.subarray(4, 8)).toString('ascii') === 'ftyp';
-      if (!isPng && !isMp4) {
-        return answer(
-          envelope(415, 610, "Can't get target upload source info", 'Unsupported Media Type'),
-        );
+      const response = await handler(copy());
+      record.status = response.status;
+      if (response.status === 200) {
+        const reply = (await response.clone().json()) as { image?: ReplyImage };
+        if (reply.image) {
+          images.set(record.md5, reply.image);
+          if (reply.image.delete_url) deleteUrls.push(reply.image.delete_url);
+        }
       }
-      const title = record.title || source.name.replace(/\.[^.]+$/, '').replace(/[-_ ]+/g, ' ');
-      const image = imageObject(bytes, source.name, record.md5, title, record.expiration);
-      images.set(record.md5, image as ReplyImage);
-      return answer(
-        Response.json(
-          {
-            status_code: 200,
-            success: { message: 'file uploaded', code: 200 },
-            image,
-            status_txt: 'OK',
-          },
-          { headers: { 'content-type': 'application/json; charset=UTF-8' } },
-        ),
-      );
+      return response;
     },
   });
   origin = `http://127.0.0.1:${server.port}`;
+  if (options.handler) handler = await options.handler(origin, apiKey);
   return {
     url: origin,
     apiKey,
