@@ -1,0 +1,153 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../../config.ts';
+import type { Repository } from '../../db/repository.ts';
+import type { ImageRow, SessionRow, UserRow } from '../../db/schema.ts';
+import { ApiError } from '../../http/api-error.ts';
+import { hashSecret } from '../keys/keys.ts';
+import type { Principal } from '../keys/principal.ts';
+
+export const SESSION_COOKIE = 'upshot_session';
+export const CSRF_HEADER = 'x-csrf-token';
+export const CSRF_FIELD = 'csrf_token';
+const SESSION_SECONDS = 30 * 24 * 3600;
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The browser session of a request. Every visitor has a session token in an HttpOnly
+ * cookie (drawn on the first page); a database row (kept by the token's hash) exists only
+ * once the visitor signs in or uploads as a guest from the page. The CSRF token is
+ * derived from the session token, so forms and the uploader can prove they come from
+ * our pages without another stored secret.
+ */
+export interface WebSession {
+  token: string;
+  /** The cookie must be (re)set on the response. */
+  isNew: boolean;
+  row: SessionRow | null;
+  user: UserRow | null;
+  csrf: string;
+}
+
+export function parseCookies(header: string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) continue;
+    const name = part.slice(0, eq).trim();
+    if (!out.has(name)) out.set(name, part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+const newToken = (): string => randomBytes(32).toString('base64url');
+const csrfFor = (token: string): string => hashSecret(`csrf:${token}`);
+
+export function safeEqual(a: string, b: string): boolean {
+  const ha = Buffer.from(hashSecret(a));
+  const hb = Buffer.from(hashSecret(b));
+  return timingSafeEqual(ha, hb);
+}
+
+export function createSessions(deps: { config: Config; repo: Repository; now: () => Date }) {
+  const { config, repo } = deps;
+  const secure = config.cookieSecure;
+
+  function fresh(): WebSession {
+    const token = newToken();
+    return { token, isNew: true, row: null, user: null, csrf: csrfFor(token) };
+  }
+
+  return {
+    /** The session of a request; a fresh one when it carries none. */
+    read(request: Request): WebSession {
+      const token = parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE) ?? '';
+      if (!TOKEN_SHAPE.test(token)) return fresh();
+      const found = repo.findSession(hashSecret(token), deps.now());
+      return {
+        token,
+        isNew: false,
+        row: found?.session ?? null,
+        user: found?.user ?? null,
+        csrf: csrfFor(token),
+      };
+    },
+
+    /** True when the form field or header holds this session's CSRF token. */
+    checkCsrf(session: WebSession, provided: unknown): boolean {
+      return (
+        !session.isNew &&
+        typeof provided === 'string' &&
+        provided !== '' &&
+        safeEqual(provided, session.csrf)
+      );
+    },
+
+    cookie(session: WebSession): string {
+      return `${SESSION_COOKIE}=${session.token}; Path=/; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+    },
+
+    /**
+     * Signs the user in with a new token (no fixation). Guest uploads tracked in the old
+     * session become the user's and stop expiring. Returns the new session and the count.
+     */
+    signIn(old: WebSession, user: UserRow): { session: WebSession; claimed: number } {
+      const now = deps.now();
+      let claimed = 0;
+      if (old.row) {
+        if (old.row.userId === null) claimed = repo.claimSessionImages(old.row.id, user.id);
+        repo.deleteSession(old.row.id);
+      }
+      repo.deleteExpiredSessions(now);
+      const token = newToken();
+      const row = repo.createSession({
+        tokenHash: hashSecret(token),
+        userId: user.id,
+        now,
+        expiresAt: new Date(now.getTime() + SESSION_SECONDS * 1000),
+      });
+      return { session: { token, isNew: true, row, user, csrf: csrfFor(token) }, claimed };
+    },
+
+    /** Ends the session; the browser gets a fresh anonymous token. */
+    signOut(session: WebSession): WebSession {
+      if (session.row) repo.deleteSession(session.row.id);
+      return fresh();
+    },
+
+    /** The stored row of a guest session, created on its first page upload. */
+    guestRow(session: WebSession): SessionRow {
+      if (session.row) return session.row;
+      const now = deps.now();
+      const row = repo.ensureSession({
+        tokenHash: hashSecret(session.token),
+        now,
+        expiresAt: new Date(now.getTime() + SESSION_SECONDS * 1000),
+      });
+      session.row = row;
+      return row;
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
+
+/** The uploader page's authentication on /api/1/upload: session cookie + CSRF header. */
+export function createSessionUploadAuth(deps: { sessions: Sessions; repo: Repository }) {
+  const { sessions, repo } = deps;
+  return (request: Request): { principal: Principal; uploaded(row: ImageRow): void } => {
+    const session = sessions.read(request);
+    if (!sessions.checkCsrf(session, request.headers.get(CSRF_HEADER)))
+      throw new ApiError(INVALID_CSRF);
+    if (session.user)
+      return { principal: { kind: 'user', user: session.user, keyId: null }, uploaded() {} };
+    return {
+      principal: { kind: 'guest' },
+      uploaded(row) {
+        // Remember the guest's upload, so signing up or in from this browser claims it.
+        if (row.userId === null) repo.trackSessionImage(sessions.guestRow(session).id, row.id);
+      },
+    };
+  };
+}
+
+export const INVALID_CSRF = { status: 403, code: 403, message: 'Invalid CSRF token' } as const;
