@@ -1,0 +1,159 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parse as parseDuration } from 'tinyduration';
+
+/** Every setting, read once from the environment at start (README: Configuration). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  baseUrl: string;
+  /** API key for the admin user created at first start; generated and printed when unset. */
+  adminKey: string | undefined;
+  /** The public guest key; generated and kept in the database when unset. */
+  guestKey: string | undefined;
+  guestUploads: boolean;
+  urlUploads: boolean;
+  /** Salt of the id encoding; a fresh instance draws 8 hex and keeps them. */
+  idSalt: string | undefined;
+  idPadding: number;
+  maxUploadMbGuest: number;
+  maxUploadMbUser: number;
+  maxPixels: number;
+  fetchAllowPrivate: boolean;
+  fetchTimeoutMs: number;
+  /** ISO 8601 duration: the longest a guest upload lives. */
+  guestExpiration: string;
+  stripGps: boolean;
+  mediaConcurrency: number;
+  rateLimitGuestPerMinute: number;
+  rateLimitGuestPerHour: number;
+  /** 0 switches the limit off. */
+  rateLimitUserPerMinute: number;
+  rateLimitUserPerHour: number;
+  trustProxy: boolean;
+  routeImage: string;
+  routeVideo: string;
+  logRequests: boolean;
+  /** Session cookies get the Secure flag; on by default when the base URL is https. */
+  cookieSecure: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function reader(env: Env) {
+  const raw = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const fail = (name: string, value: string, expected: string): never => {
+    throw new ConfigError(`${name}=${JSON.stringify(value)} is not valid: expected ${expected}`);
+  };
+  return {
+    string: (name: string, fallback: string) => raw(name) ?? fallback,
+    optional: raw,
+    bool(name: string, fallback: boolean): boolean {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (TRUE.has(value.toLowerCase())) return true;
+      if (FALSE.has(value.toLowerCase())) return false;
+      return fail(name, value, 'true or false');
+    },
+    int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < min || n > max) {
+        return fail(name, value, `a whole number from ${min} to ${max}`);
+      }
+      return n;
+    },
+    number(name: string, fallback: number, min: number): number {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < min) return fail(name, value, `a number of at least ${min}`);
+      return n;
+    },
+    fail,
+  };
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the bad setting. */
+export function loadConfig(env: Env = process.env): Config {
+  const read = reader(env);
+  const port = read.int('PORT', 8080, 0, 65535);
+  const baseUrlRaw = read.string('UPSHOT_BASE_URL', `http://localhost:${port}`);
+  let baseUrl: string;
+  try {
+    const url = new URL(baseUrlRaw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    baseUrl = url.href.replace(/\/+$/, '');
+  } catch {
+    return read.fail(
+      'UPSHOT_BASE_URL',
+      baseUrlRaw,
+      'an http(s) URL such as https://img.example.com',
+    );
+  }
+  const adminKey = read.optional('UPSHOT_ADMIN_KEY');
+  if (adminKey !== undefined && adminKey.length < 32) {
+    read.fail('UPSHOT_ADMIN_KEY', '<hidden>', 'a key of 32 characters or more');
+  }
+  const guestKey = read.optional('UPSHOT_GUEST_KEY');
+  if (guestKey !== undefined && guestKey.length < 32) {
+    read.fail('UPSHOT_GUEST_KEY', '<hidden>', 'a key of 32 characters or more');
+  }
+  const guestExpiration = read.string('UPSHOT_GUEST_EXPIRATION', 'P1D');
+  try {
+    parseDuration(guestExpiration);
+  } catch {
+    read.fail('UPSHOT_GUEST_EXPIRATION', guestExpiration, 'an ISO 8601 duration such as P1D');
+  }
+  const route = (name: string, fallback: string) => {
+    const value = read.string(name, fallback);
+    return /^[a-z0-9-]{1,32}$/.test(value)
+      ? value
+      : read.fail(name, value, 'lowercase letters, digits or -');
+  };
+  const routeImage = route('UPSHOT_ROUTE_IMAGE', 'image');
+  const routeVideo = route('UPSHOT_ROUTE_VIDEO', 'video');
+  if (routeImage === routeVideo)
+    read.fail('UPSHOT_ROUTE_VIDEO', routeVideo, 'a word other than UPSHOT_ROUTE_IMAGE');
+  return {
+    port,
+    host: read.string('HOST', '0.0.0.0'),
+    dataDir: resolve(read.string('UPSHOT_DATA_DIR', './data')),
+    baseUrl,
+    adminKey,
+    guestKey,
+    guestUploads: read.bool('UPSHOT_GUEST_UPLOADS', true),
+    urlUploads: read.bool('UPSHOT_URL_UPLOADS', true),
+    idSalt: read.optional('UPSHOT_ID_SALT'),
+    idPadding: read.int('UPSHOT_ID_PADDING', 999, 0, 1_000_000),
+    maxUploadMbGuest: read.number('UPSHOT_MAX_UPLOAD_MB_GUEST', 10, 0.001),
+    maxUploadMbUser: read.number('UPSHOT_MAX_UPLOAD_MB_USER', 100, 0.001),
+    maxPixels: read.int('UPSHOT_MAX_PIXELS', 100_000_000, 1),
+    fetchAllowPrivate: read.bool('UPSHOT_FETCH_ALLOW_PRIVATE', false),
+    fetchTimeoutMs: read.int('UPSHOT_FETCH_TIMEOUT_MS', 15_000, 100),
+    guestExpiration,
+    stripGps: read.bool('UPSHOT_STRIP_GPS', true),
+    mediaConcurrency: read.int('UPSHOT_MEDIA_CONCURRENCY', availableParallelism(), 1, 256),
+    rateLimitGuestPerMinute: read.int('UPSHOT_RATE_LIMIT_GUEST_PER_MINUTE', 50, 0),
+    rateLimitGuestPerHour: read.int('UPSHOT_RATE_LIMIT_GUEST_PER_HOUR', 500, 0),
+    rateLimitUserPerMinute: read.int('UPSHOT_RATE_LIMIT_USER_PER_MINUTE', 0, 0),
+    rateLimitUserPerHour: read.int('UPSHOT_RATE_LIMIT_USER_PER_HOUR', 0, 0),
+    trustProxy: read.bool('UPSHOT_TRUST_PROXY', false),
+    routeImage,
+    routeVideo,
+    logRequests: read.bool('UPSHOT_LOG_REQUESTS', true),
+    cookieSecure: read.bool('UPSHOT_COOKIE_SECURE', baseUrl.startsWith('https:')),
+  };
+}
