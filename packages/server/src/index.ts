@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { createApp, maxRequestBytes } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/client.ts';
+import { createRepository } from './db/repository.ts';
+import { createLogger } from './http/logger.ts';
+import { initInstance } from './instance.ts';
+import { startExpirySweep } from './jobs/expiry-sweep.ts';
+import { createImageDeleter } from './modules/images/delete.ts';
+import { createLocalStorage } from './storage/local.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Upshot cannot start: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const log = createLogger(true);
+const { db } = openDatabase(join(config.dataDir, 'upshot.sqlite'));
+const repo = createRepository(db);
+const storage = createLocalStorage(config.dataDir);
+const instance = initInstance(config, repo);
+
+if (instance.generatedAdminKey) {
+  // Shown once, on the start that created the admin; only its hash is kept.
+  console.log(
+    `\nAdmin API key (shown only now, keep it safe):\n\n  ${instance.generatedAdminKey}\n`,
+  );
+}
+
+const app = createApp({ config, repo, storage, instance, log });
+const stopSweep = startExpirySweep({
+  repo,
+  deleter: createImageDeleter(storage, repo),
+  now: () => new Date(),
+  log,
+});
+
+app.listen({
+  port: config.port,
+  hostname: config.host,
+  maxRequestBodySize: maxRequestBytes(config) + 1_000_000,
+});
+log.info(
+  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
+);
+
+const shutdown = () => {
+  stopSweep();
+  void app.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
