@@ -14,6 +14,8 @@ import {
 import reference from './fixtures/chevereto-reference-reply.json';
 
 const clone = <T>(value: T): T => structuredClone(value);
+/** The reply as a mutable record, for tests that break one field. */
+type Mutable = { image: Record<string, unknown> } & Record<string, unknown>;
 
 describe('UploadSuccess', () => {
   test('accepts the reply printed in the original API document', () => {
@@ -21,7 +23,7 @@ describe('UploadSuccess', () => {
   });
 
   test('refuses a reply without an image url', () => {
-    const reply = clone(reference) as Record<string, any>;
+    const reply = clone(reference) as unknown as Mutable;
     delete reply.image.url;
     expect(Value.Check(UploadSuccess, reply)).toBe(false);
   });
@@ -35,14 +37,14 @@ describe('UploadSuccess', () => {
       ['date', '2024-10-10T16:58:00Z'],
       ['is_use_loader', 0],
     ] as const) {
-      const reply = clone(reference) as Record<string, any>;
+      const reply = clone(reference) as unknown as Mutable;
       reply.image[field] = value;
       expect({ field, ok: Value.Check(UploadSuccess, reply) }).toEqual({ field, ok: false });
     }
   });
 
   test('a missing medium is all nulls, not a partial object', () => {
-    const reply = clone(reference) as Record<string, any>;
+    const reply = clone(reference) as unknown as Mutable;
     reply.image.medium = { filename: null, name: null, mime: null, extension: null, url: 'x' };
     expect(Value.Check(Image, reply.image)).toBe(false);
   });

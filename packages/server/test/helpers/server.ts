@@ -1,0 +1,140 @@
+import { Database } from 'bun:sqlite';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createApp, maxRequestBytes } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { createRepository, type Repository } from '../../src/db/repository.ts';
+import { silentLogger } from '../../src/http/logger.ts';
+import { type Instance, initInstance } from '../../src/instance.ts';
+import { createLocalStorage } from '../../src/storage/local.ts';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
+
+/** A clock tests can move forward. */
+export function createClock(start = new Date()) {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance(ms: number) {
+      current += ms;
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  repo: Repository;
+  instance: Instance;
+  guestKey: string;
+  adminKey: string;
+  dataDir: string;
+  clock: ReturnType<typeof createClock>;
+  /** Upload helper: POST /api/1/upload with a FormData body. */
+  upload(
+    form: FormData | Record<string, string | Blob>,
+    init?: {
+      key?: string | null;
+      path?: string;
+      headers?: Record<string, string>;
+      redirect?: RequestRedirect;
+    },
+  ): Promise<Response>;
+  /** Every file under the data folder except the database, as relative paths. */
+  files(): Promise<string[]>;
+  imageCount(): number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
+  const port = probe.port ?? 0;
+  await probe.stop(true);
+  return port;
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+    .filter((path) => !path.startsWith('upshot.sqlite'))
+    .sort();
+}
+
+/** Starts the real app on 127.0.0.1 with a real SQLite file in a fresh temp folder. */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { dataDir?: string; clock?: ReturnType<typeof createClock> } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'upshot-test-')));
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    UPSHOT_BASE_URL: `http://127.0.0.1:${port}`,
+    UPSHOT_DATA_DIR: dataDir,
+    UPSHOT_ADMIN_KEY: ADMIN_KEY,
+    UPSHOT_LOG_REQUESTS: 'false',
+    ...env,
+  });
+  const { db, sqlite } = openDatabase(join(dataDir, 'upshot.sqlite'));
+  const repo = createRepository(db);
+  const instance = initInstance(config, repo);
+  const clock = options.clock ?? createClock();
+  const app = createApp({
+    config,
+    repo,
+    storage: createLocalStorage(dataDir),
+    instance,
+    now: clock.now,
+    log: silentLogger,
+  });
+  app.listen({
+    port,
+    hostname: '127.0.0.1',
+    maxRequestBodySize: maxRequestBytes(config) + 1_000_000,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    config,
+    repo,
+    instance,
+    guestKey: instance.guestKey,
+    adminKey: env.UPSHOT_ADMIN_KEY ?? ADMIN_KEY,
+    dataDir,
+    clock,
+    upload(form, init = {}) {
+      const body = form instanceof FormData ? form : toForm(form);
+      const headers: Record<string, string> = { ...init.headers };
+      const key = init.key === undefined ? (env.UPSHOT_ADMIN_KEY ?? ADMIN_KEY) : init.key;
+      if (key !== null) headers['X-API-Key'] = key;
+      return fetch(`${url}${init.path ?? '/api/1/upload'}`, {
+        method: 'POST',
+        body,
+        headers,
+        redirect: init.redirect ?? 'follow',
+      });
+    },
+    files: () => listFiles(dataDir),
+    imageCount: () => (sqlite.query('SELECT count(*) AS n FROM images').get() as { n: number }).n,
+    async stop() {
+      await app.stop(true);
+      sqlite.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function toForm(fields: Record<string, string | Blob>): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value instanceof File) form.append(name, value, value.name);
+    else form.append(name, value);
+  }
+  return form;
+}
+
+export { Database };
