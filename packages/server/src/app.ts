@@ -1,6 +1,9 @@
 import { ApiErrors } from '@upshot/schema';
 import { Elysia } from 'elysia';
-import type { Config } from './config.ts';
+import { type Config, maxRequestBytes } from './config.ts';
+
+export { maxRequestBytes };
+
 import type { Repository } from './db/repository.ts';
 import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
 import { ApiError, errorResponse } from './http/api-error.ts';
@@ -35,11 +38,6 @@ export interface AppDeps {
   fetchSource?: UploadServiceDeps['fetchSource'];
   log?: Logger;
 }
-
-/** Largest request body worth reading: the user limit as base64, plus room for fields. */
-export const maxRequestBytes = (config: Config): number =>
-  Math.ceil(Math.max(config.maxUploadMbUser, config.maxUploadMbGuest) * 1_000_000 * (4 / 3)) +
-  1_000_000;
 
 const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
 

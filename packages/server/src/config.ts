@@ -157,3 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: read.bool('UPSHOT_COOKIE_SECURE', baseUrl.startsWith('https:')),
   };
 }
+
+/** Largest request body worth reading: the larger upload limit as base64, plus room for fields. */
+export const maxRequestBytes = (config: Config): number =>
+  Math.ceil(Math.max(config.maxUploadMbUser, config.maxUploadMbGuest) * 1_000_000 * (4 / 3)) +
+  1_000_000;

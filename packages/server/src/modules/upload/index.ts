@@ -1,11 +1,12 @@
 import { ApiErrors, type Image, type UploadFormat } from '@upshot/schema';
 import { Elysia } from 'elysia';
-import type { Config } from '../../config.ts';
+import { type Config, maxRequestBytes } from '../../config.ts';
 import type { Repository } from '../../db/repository.ts';
 import type { ImageRow } from '../../db/schema.ts';
 import { ApiError, errorResponse, jsonResponse } from '../../http/api-error.ts';
 import { clientIp, type PeerAddressSource } from '../../http/client-ip.ts';
 import type { Logger } from '../../http/logger.ts';
+import { isFilePart, parseMultipart } from '../../http/multipart.ts';
 import type { Instance } from '../../instance.ts';
 import { type PresentContext, presentImage, presentImgbb } from '../images/image-object.ts';
 import { type Principal, resolvePrincipal } from '../keys/principal.ts';
@@ -36,12 +37,11 @@ const API_VERSIONS = new Set(['1', '1.1']);
 function wireParams(query: Record<string, unknown>, body: unknown): WireParams {
   const out: WireParams = {};
   const add = (source: unknown) => {
-    if (!source || typeof source !== 'object' || source instanceof Blob) return;
+    if (!source || typeof source !== 'object' || isFilePart(source)) return;
     for (const [key, raw] of Object.entries(source)) {
       // A repeated field: a file part wins (CONTRACT.md §2), else the first value.
-      const value = Array.isArray(raw) ? (raw.find((v) => v instanceof Blob) ?? raw[0]) : raw;
-      if (value instanceof File) out[key] = value;
-      else if (value instanceof Blob) out[key] = new File([value], '');
+      const value = Array.isArray(raw) ? (raw.find(isFilePart) ?? raw[0]) : raw;
+      if (isFilePart(value)) out[key] = value;
       else if (typeof value === 'string') out[key] = value;
       else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
     }
@@ -151,7 +151,17 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
     }
   }
 
+  const multipartLimits = {
+    maxBytes: maxRequestBytes(config),
+    maxMb: Math.max(config.maxUploadMbUser, config.maxUploadMbGuest),
+  };
+
   return new Elysia({ name: 'upload' })
+    .onParse(({ request }, contentType) =>
+      contentType.startsWith('multipart/form-data')
+        ? parseMultipart(request, multipartLimits)
+        : undefined,
+    )
     .all('/api/:version/:action', ({ request, params, query, body, server }) => {
       if (!API_VERSIONS.has(params.version)) return errorResponse(ApiErrors.invalidVersion);
       if (params.action !== 'upload') return errorResponse(ApiErrors.invalidAction);

@@ -1,13 +1,14 @@
 import { ApiErrors, type IdCodec, type UploadFormat } from '@upshot/schema';
 import { ApiError } from '../../http/api-error.ts';
+import { type FilePart, isFilePart } from '../../http/multipart.ts';
 import { cutTitle, parseTags } from './naming.ts';
 
 /** A parameter value as it arrives: text, or a file part of a multipart body. */
-export type WireValue = string | File;
+export type WireValue = string | FilePart;
 export type WireParams = Record<string, WireValue | undefined>;
 
 export type SourceInput =
-  | { kind: 'file'; file: File }
+  | { kind: 'file'; file: FilePart }
   | { kind: 'text'; text: string }
   | { kind: 'none' };
 
@@ -42,7 +43,7 @@ function readSource(params: WireParams): { source: SourceInput; imgbbMode: boole
   const imgbbMode = params.source === undefined && params.image !== undefined;
   const candidates = [params.source, params.image];
   // A file part wins over a string.
-  const file = candidates.find((value): value is File => value instanceof File);
+  const file = candidates.find(isFilePart);
   if (file) return { source: { kind: 'file', file }, imgbbMode };
   const value = candidates.find((v): v is string => typeof v === 'string');
   return {

@@ -46,11 +46,11 @@ export function decodeBase64(text: string): Uint8Array | null {
 export async function readSource(source: SourceInput, ctx: SourceContext): Promise<SourceBytes> {
   if (source.kind === 'none') throw new ApiError(ApiErrors.emptyUploadSource);
   if (source.kind === 'file') {
-    if (source.file.size > ctx.maxBytes) throw tooBig(ctx);
-    if (source.file.size === 0) throw new ApiError(ApiErrors.emptySource);
+    if (source.file.bytes.length > ctx.maxBytes) throw tooBig(ctx);
+    if (source.file.bytes.length === 0) throw new ApiError(ApiErrors.emptySource);
     return {
-      bytes: new Uint8Array(await source.file.arrayBuffer()),
-      originalFilename: source.file.name ?? '',
+      bytes: source.file.bytes,
+      originalFilename: source.file.filename,
       via: 'file',
     };
   }
