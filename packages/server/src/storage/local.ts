@@ -46,7 +46,11 @@ export function createLocalStorage(root: string): Storage {
       const temps: string[] = [];
       const placed: string[] = [];
       try {
-        for (const file of files) temps.push(await writeTemp(file.bytes));
+        // Written (and synced) side by side; placed only when every one is on disk.
+        const written = await Promise.allSettled(files.map((file) => writeTemp(file.bytes)));
+        for (const result of written) if (result.status === 'fulfilled') temps.push(result.value);
+        const failed = written.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
         for (const [i, target] of targets.entries()) {
           await mkdir(dirname(target), { recursive: true });
           await rename(temps[i]!, target);

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiErrors } from '@upshot/schema';
@@ -8,6 +7,7 @@ import type { ImageRow, NewImageRow } from '../../db/schema.ts';
 import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
 import { ApiError } from '../../http/api-error.ts';
 import { MediaError } from '../../media/errors.ts';
+import { md5 } from '../../media/hash.ts';
 import { type EncodedFile, processImage, readImageHeader } from '../../media/image.ts';
 import type { WorkQueue } from '../../media/queue.ts';
 import { type SniffedType, sniffType } from '../../media/sniff.ts';
@@ -45,7 +45,6 @@ export interface UploadOutcome {
   duplicate: boolean;
 }
 
-const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 const DUPLICATE_WINDOW_MS = 24 * 3600 * 1000;
 
 /** The stored files of one upload before they have a name. */
@@ -205,7 +204,12 @@ export function createUploadService(deps: UploadServiceDeps) {
         throw error instanceof MediaError ? mediaToApiError(error, config) : error;
       }
 
-      const uploadMd5 = md5(source.bytes);
+      // Hashing (on a worker thread) and processing (on libvips' threads) run side by side;
+      // a duplicate, rare since clients such as the action skip unchanged files, discards
+      // the processing.
+      const processing = process(source.bytes, type, request.width);
+      processing.catch(() => {});
+      const uploadMd5 = await md5(source.bytes);
       const requestedWidth = request.width ?? null;
       const duplicate = repo.findDuplicate({
         uploadMd5,
@@ -223,7 +227,7 @@ export function createUploadService(deps: UploadServiceDeps) {
 
       let processed: Processed;
       try {
-        processed = await process(source.bytes, type, request.width);
+        processed = await processing;
       } catch (error) {
         throw error instanceof MediaError ? mediaToApiError(error, config) : error;
       }
@@ -253,7 +257,9 @@ export function createUploadService(deps: UploadServiceDeps) {
       variant('md', processed.medium);
       variant('fr', processed.frame);
 
-      const storedMd5 = md5(processed.main.bytes);
+      // The stored bytes are usually the uploaded ones (no resize, no GPS): hash once.
+      const storedMd5 =
+        processed.main.bytes === source.bytes ? uploadMd5 : await md5(processed.main.bytes);
       const row: NewImageRow = {
         userId: user?.id ?? null,
         albumId: request.albumId ?? null,
@@ -290,21 +296,29 @@ export function createUploadService(deps: UploadServiceDeps) {
         expiresAt: expiry,
       };
 
+      // The files are written and synced while the row goes in; whichever side fails, the
+      // other is undone, so a failed upload leaves neither a file nor a row. Nobody knows
+      // the URLs until this returns, so the row never points at a missing file for a reader.
+      const deleteToken = generateDeleteToken();
+      const writing = storage.putAll(files);
+      let inserted: ImageRow;
       try {
-        await storage.putAll(files);
+        inserted = repo.insertImage(row, hashSecret(deleteToken));
       } catch (error) {
+        await writing.then(
+          () => storage.deleteAll(files.map((file) => file.key)),
+          () => {},
+        );
+        throw error;
+      }
+      try {
+        await writing;
+      } catch (error) {
+        repo.deleteImage(inserted.id);
         if (error instanceof StorageFullError) throw new ApiError(ApiErrors.storageFull);
         throw error;
       }
-      const deleteToken = generateDeleteToken();
-      try {
-        const inserted = repo.insertImage(row, hashSecret(deleteToken));
-        return { row: inserted, deleteToken, duplicate: false };
-      } catch (error) {
-        // No row, no files: a failed insert takes its files with it.
-        await storage.deleteAll(files.map((file) => file.key));
-        throw error;
-      }
+      return { row: inserted, deleteToken, duplicate: false };
     },
   };
 }
