@@ -114,7 +114,16 @@ export function createApp(deps: AppDeps) {
     )
     .use(imageRoutes({ config, repo, storage, instance, present, deleter, now, pages }))
     .use(uploaderRoutes({ config, repo, instance, web }))
-    .use(accountRoutes({ web, sessions, accounts }))
+    .use(
+      accountRoutes({
+        web,
+        sessions,
+        accounts,
+        failures: createRateLimiter(),
+        trustProxy: config.trustProxy,
+        now,
+      }),
+    )
     .use(settingsRoutes({ config, repo, instance, web, sessions, accounts, now }))
     .use(albumRoutes({ web, sessions, repo, present, deleter, now }));
 }

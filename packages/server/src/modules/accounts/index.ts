@@ -1,7 +1,9 @@
 import { Elysia } from 'elysia';
+import { clientIp } from '../../http/client-ip.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { signInPage, signUpPage } from '../../web/auth-pages.ts';
 import { field, type Web, type WebContext } from '../../web/context.ts';
+import { RateLimitedError, type RateLimiter, type RateWindow } from '../upload/rate-limit.ts';
 import type { Accounts } from './service.ts';
 import { CSRF_FIELD, type Sessions } from './session.ts';
 
@@ -10,8 +12,20 @@ export function safeNext(value: string | null | undefined, fallback = '/account'
   return value && /^\/(?![/\\])/.test(value) ? value : fallback;
 }
 
-export function accountRoutes(deps: { web: Web; sessions: Sessions; accounts: Accounts }) {
-  const { web, sessions, accounts } = deps;
+/** Failed sign-ins allowed per account and per client address before a pause. */
+const ACCOUNT_FAILURES: RateWindow[] = [{ limit: 10, seconds: 15 * 60, unit: '15 minutes' }];
+const ADDRESS_FAILURES: RateWindow[] = [{ limit: 50, seconds: 15 * 60, unit: '15 minutes' }];
+
+export function accountRoutes(deps: {
+  web: Web;
+  sessions: Sessions;
+  accounts: Accounts;
+  /** Counts failed sign-ins, so passwords can't be guessed at speed. */
+  failures: RateLimiter;
+  trustProxy: boolean;
+  now: () => Date;
+}) {
+  const { web, sessions, accounts, failures } = deps;
 
   /** Starts the session of a user who just signed in or up, claiming guest uploads. */
   function signedIn(
@@ -35,7 +49,7 @@ export function accountRoutes(deps: { web: Web; sessions: Sessions; accounts: Ac
         signInPage(ctx, { login: '', next: ctx.url.searchParams.get('next') ?? '' }),
       );
     })
-    .post('/signin', async ({ request }) => {
+    .post('/signin', async ({ request, server }) => {
       const ctx = web.context(request);
       const form = await web.form(request);
       const login = field(form, 'login');
@@ -48,8 +62,24 @@ export function accountRoutes(deps: { web: Web; sessions: Sessions; accounts: Ac
           status,
         );
       if (!sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0])) return fail('auth.csrf', 403);
+      const now = deps.now();
+      const account = `signin:${login.trim().toLowerCase()}`;
+      const address = `signin-ip:${clientIp(request, server, deps.trustProxy) ?? 'unknown'}`;
+      try {
+        failures.check(account, ACCOUNT_FAILURES, now);
+        failures.check(address, ADDRESS_FAILURES, now);
+      } catch (error) {
+        if (!(error instanceof RateLimitedError)) throw error;
+        const page = fail('auth.tooMany', 429);
+        page.headers.set('Retry-After', String(error.retryAfterSeconds));
+        return page;
+      }
       const result = await accounts.signIn(login, form.password?.[0] ?? '');
-      if (!result.ok) return fail(result.error, 401);
+      if (!result.ok) {
+        failures.record(account, ACCOUNT_FAILURES, now);
+        failures.record(address, ADDRESS_FAILURES, now);
+        return fail(result.error, 401);
+      }
       return signedIn(ctx, result.user, next);
     })
     .get('/signup', ({ request }) => {
