@@ -28037,6 +28037,7 @@ var package_default = {
   devDependencies: {
     "@types/bun": "catalog:",
     "@types/cli-progress": "^3.11.6",
+    "@upshot/server": "workspace:*",
     typescript: "catalog:"
   }
 };
@@ -28251,8 +28252,9 @@ function createClient(options) {
       });
     }
     const answer = errorFromReply(response.status, response.headers, text, clock.now(), response.statusText);
-    if (answer.status === 401 || answer.code === 100)
+    if (answer.status === 401 || answer.status === 403 || answer.code === 100) {
       throw answer.withAttempts(1);
+    }
     if (answer.code === null) {
       throw new UpshotError(`Unexpected reply (HTTP ${response.status}): is ${endpoint} a Chevereto-compatible upload endpoint?`, { kind: "invalid-reply", status: response.status, attempts: 1 });
     }

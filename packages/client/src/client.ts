@@ -138,8 +138,10 @@ export interface UpshotClient {
   /**
    * Checks the key without uploading: posts an empty upload, which a server answers with
    * "Empty upload source" once it has accepted the key. Rejects with the UpshotError when
-   * the key is refused (HTTP 401 or code 100), the server can't be reached, or the reply
-   * isn't a Chevereto-style envelope. Resolves with the server's answer otherwise.
+   * the key is refused (HTTP 401 or code 100) or may not upload (HTTP 403: "Request
+   * denied", e.g. the guest key of an instance without guest uploads), the server can't be
+   * reached, or the reply isn't a Chevereto-style envelope. Resolves with the server's
+   * answer otherwise.
    */
   checkKey(options?: { signal?: AbortSignal }): Promise<UpshotError>;
 }
@@ -398,7 +400,10 @@ export function createClient(options: ClientOptions): UpshotClient {
       clock.now(),
       response.statusText,
     );
-    if (answer.status === 401 || answer.code === 100) throw answer.withAttempts(1);
+    // 403: the key is known but may not upload, so it works for nothing this client does.
+    if (answer.status === 401 || answer.status === 403 || answer.code === 100) {
+      throw answer.withAttempts(1);
+    }
     if (answer.code === null) {
       throw new UpshotError(
         `Unexpected reply (HTTP ${response.status}): is ${endpoint} a Chevereto-compatible upload endpoint?`,

@@ -244,6 +244,14 @@ describe('upload to a contract server', () => {
     expect(summary(bad)).toMatchObject({ status: 401, code: 100, message: 'Invalid API key.' });
   });
 
+  test('checkKey rejects a key that may not upload (403 Request denied): it works for nothing', async () => {
+    fake.queue(() => errorReply(ApiErrors.requestDenied));
+    const denied = await thrown(() =>
+      createClient({ baseUrl: fake.baseUrl, apiKey: fake.apiKey }).checkKey(),
+    );
+    expect(summary(denied)).toMatchObject({ status: 403, code: 401, message: 'Request denied' });
+  });
+
   test('createClient refuses a base URL that is not http(s)', () => {
     expect(() => createClient({ baseUrl: 'img.example.com' })).toThrow(TypeError);
     expect(createClient({ baseUrl: 'https://x.test/sub//' }).endpoint).toBe(
