@@ -27590,6 +27590,7 @@ var StatusText = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  411: "Length Required",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Entity",

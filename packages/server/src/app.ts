@@ -41,6 +41,34 @@ export interface AppDeps {
 
 const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
 
+/**
+ * Bun's own body limit is set out of reach (src/index.ts) so that every refusal comes in
+ * the contract's envelope; this keeps bodies bounded instead. A declared length over the
+ * limit is refused before a byte is read. A body without a length (chunked) is taken only
+ * as a multipart upload, whose parser stops at the limit as it streams.
+ */
+export function refuseUnboundedBody(
+  request: Request,
+  bodyLimit: number,
+  config: Config,
+): Response | undefined {
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+  const declared = request.headers.get('content-length');
+  const upload = UPLOAD_PATHS.test(new URL(request.url).pathname);
+  if (declared !== null) {
+    if (Number(declared) <= bodyLimit) return undefined;
+    return errorResponse(
+      upload
+        ? ApiErrors.fileTooBig(config.maxUploadMbUser)
+        : { status: 413, code: 413, message: 'Request body too large' },
+    );
+  }
+  if (!request.headers.has('transfer-encoding')) return undefined;
+  const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
+  if (upload && multipart) return undefined;
+  return errorResponse({ status: 411, code: 411, message: 'Length Required' });
+}
+
 /** Wires every module into one Elysia app. It never listens: src/index.ts does. */
 export function createApp(deps: AppDeps) {
   const { config, repo, storage, instance } = deps;
@@ -69,13 +97,7 @@ export function createApp(deps: AppDeps) {
   const pages = createImagePages({ web, repo, present });
 
   return new Elysia({ name: 'upshot' })
-    .onRequest(({ request }) => {
-      // Refuse an oversized body before reading it, in the contract's envelope.
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > bodyLimit && UPLOAD_PATHS.test(new URL(request.url).pathname)) {
-        return errorResponse(ApiErrors.fileTooBig(config.maxUploadMbUser));
-      }
-    })
+    .onRequest(({ request }) => refuseUnboundedBody(request, bodyLimit, config))
     .onError(({ code, error, request }) => {
       if (error instanceof ApiError) return errorResponse(error.spec);
       switch (code) {
