@@ -5,14 +5,15 @@ setDefaultTimeout(60_000);
 
 import { pullRequestEvent, pushEvent, workflowRunEvent } from './helpers/events.ts';
 import type { FakeGitHubOptions } from './helpers/fake-github.ts';
-import { makeMp4Header, makePng } from './helpers/png.ts';
+import { makePng } from './helpers/png.ts';
 import type { RunResult } from './helpers/run-action.ts';
-import { type Scenario, startScenario } from './helpers/scenario.ts';
-import type { UploadServerOptions } from './helpers/upload-server.ts';
+import { md5, type Scenario, startScenario } from './helpers/scenario.ts';
+import { sha256, type UpshotOptions, videoClip } from './helpers/upshot.ts';
 
 /**
  * End to end: the committed dist/index.js under plain Node, a fake GitHub API that checks every
- * request against GitHub's OpenAPI description, and an upload server speaking the contract.
+ * request against GitHub's OpenAPI description, and the real Upshot server on port 0 (with a
+ * real SQLite file) that stores, serves and answers for every upload.
  */
 
 const HEAD_SHA = '3f5e0c1d2b4a69788796a5b4c3d2e1f0a9b8c7d6';
@@ -26,9 +27,7 @@ afterEach(async () => {
   scenarios = [];
 });
 
-async function scenario(
-  options: { github?: FakeGitHubOptions; upload?: UploadServerOptions } = {},
-) {
+async function scenario(options: { github?: FakeGitHubOptions; upload?: UpshotOptions } = {}) {
   const s = await startScenario(options);
   scenarios.push(s);
   return s;
@@ -47,53 +46,110 @@ interface ResultRow {
 }
 
 const results = (run: RunResult) => JSON.parse(run.outputs.results ?? 'null') as ResultRow[];
+const row = (run: RunResult, file: string) => {
+  const found = results(run).find((r) => r.file === file);
+  if (!found) throw new Error(`no result for ${file}`);
+  return found;
+};
 
-/** What the outputs must say for files the server took, from the server's own replies. */
-function expectedRow(
-  s: Scenario,
-  file: string,
-  md5: string,
-  status: 'uploaded' | 'unchanged',
-): ResultRow {
-  const image = s.upshot.images.get(md5);
-  if (!image) throw new Error(`the server never answered for ${file}`);
+async function get(url: string) {
+  const response = await fetch(url);
   return {
-    file,
-    url: image.url,
-    viewer_url: image.url_viewer,
-    thumb_url: image.thumb.url,
-    md5,
-    status,
+    url,
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    md5: md5(new Uint8Array(await response.arrayBuffer())),
   };
 }
 
-/** No secret shows up anywhere a person or a later step can read it. */
-function expectNoLeaks(s: Scenario, run: RunResult, issuedBefore = 0) {
-  const readable = [
-    run.visibleLog,
-    run.stderr,
-    JSON.stringify(run.outputs),
-    run.summary,
-    ...s.github.comments.map((c) => c.body),
-  ].join('\n');
-  s.upshot.deleteUrls.forEach((url, i) => {
-    expect(readable).not.toContain(url);
-    expect(readable).not.toContain(url.split('/delete/')[1] as string);
-    // Masked by the run that received it.
-    if (i >= issuedBefore) expect(run.masked).toContain(url);
-  });
-  expect(readable).not.toContain(s.upshot.apiKey);
-  expect(readable).not.toContain(s.github.token);
-  if (s.upshot.apiKey) expect(run.masked).toContain(s.upshot.apiKey);
-  expect(run.masked).toContain(s.github.token);
+/**
+ * Each link the outputs give is the server's: the file itself serves the very bytes that were
+ * uploaded, the thumbnail an image, the viewer a page; and the server stored those bytes.
+ */
+async function expectServed(s: Scenario, rows: ResultRow[]) {
+  const stored = s.upshot.images();
+  for (const r of rows.filter((r) => r.status === 'uploaded' || r.status === 'unchanged')) {
+    expect(r.url).toBe(`${s.upshot.server.url}${new URL(r.url!).pathname}`);
+    const image = stored.find((i) => r.url!.endsWith(`/${i.name}.${i.extension}`));
+    expect([r.file, image?.uploadMd5]).toEqual([r.file, r.md5]);
+    const [main, thumb, viewer] = await Promise.all([
+      get(r.url!),
+      get(r.thumb_url!),
+      get(r.viewer_url!),
+    ]);
+    expect({ ...main, url: r.file }).toEqual({
+      url: r.file,
+      status: 200,
+      type: image!.mime,
+      md5: r.md5,
+    });
+    expect([thumb.status, thumb.type.split('/')[0]]).toEqual([200, 'image']);
+    expect([viewer.status, viewer.type.split(';')[0]]).toEqual([200, 'text/html']);
+  }
 }
 
-function writeScreenshots(s: Scenario) {
+/** Every Upshot link in a comment (the grid, the links, the hidden list) answers 200. */
+async function expectLinksServe(s: Scenario, body: string) {
+  const origin = s.upshot.server.url.replace(/[.:/]/g, (c) => `\\${c}`);
+  const urls = [...new Set(body.match(new RegExp(`${origin}/[^"'\\s<>)\\\\]+`, 'g')) ?? [])];
+  expect(urls.length).toBeGreaterThan(0);
+  const answers = await Promise.all(urls.map(get));
+  expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  return urls;
+}
+
+/** The links of result rows, each once. */
+const linksOf = (rows: ResultRow[]) =>
+  [...new Set(rows.flatMap((r) => [r.url, r.viewer_url, r.thumb_url]))]
+    .filter((url): url is string => Boolean(url))
+    .sort();
+
+const DELETE_URL = /^(.+)\/(?:image|video)\/[^/]+\/delete\/([0-9a-f]+)$/;
+
+/**
+ * No secret shows up anywhere a person or a later step can read it: not the keys, not a delete
+ * URL. Each delete URL the server handed out since `tokensBefore` was masked by the run that
+ * got it (the server keeps only their hashes, so they are matched through the masks).
+ */
+function expectNoLeaks(
+  s: Scenario,
+  runs: RunResult | RunResult[],
+  { tokensBefore = 0, keyGiven = true } = {},
+) {
+  const all = Array.isArray(runs) ? runs : [runs];
+  const comments = s.github.comments.map((c) => c.body);
+  const maskedTokens: string[] = [];
+  for (const run of all) {
+    const readable = [
+      run.visibleLog,
+      run.stderr,
+      JSON.stringify(run.outputs),
+      run.summary,
+      ...comments,
+    ].join('\n');
+    expect(readable).not.toContain('/delete/');
+    const tokens = run.masked.flatMap((m) => {
+      const match = DELETE_URL.exec(m);
+      return match && match[1] === s.upshot.server.url ? [match[2] as string] : [];
+    });
+    for (const token of tokens) expect(readable).not.toContain(token);
+    maskedTokens.push(...tokens);
+    expect(readable).not.toContain(s.upshot.apiKey);
+    expect(readable).not.toContain(s.github.token);
+    if (keyGiven) expect(run.masked).toContain(s.upshot.apiKey);
+    expect(run.masked).toContain(s.github.token);
+  }
+  expect(maskedTokens.map(sha256).sort()).toEqual(
+    s.upshot.deleteTokenHashes().slice(tokensBefore).sort(),
+  );
+}
+
+async function writeScreenshots(s: Scenario) {
   return {
     'e2e/screenshots/home.png': s.write('e2e/screenshots/home.png', makePng(64, 40, 1)),
     'e2e/screenshots/profile.png': s.write('e2e/screenshots/profile.png', makePng(64, 40, 2)),
     'e2e/screenshots/settings.png': s.write('e2e/screenshots/settings.png', makePng(64, 40, 3)),
-    'e2e/videos/checkout.mp4': s.write('e2e/videos/checkout.mp4', makeMp4Header(1)),
+    'e2e/videos/checkout.mp4': s.write('e2e/videos/checkout.mp4', await videoClip()),
   };
 }
 
@@ -102,7 +158,7 @@ const PATHS = 'e2e/screenshots/**/*.png\ne2e/videos/\n!e2e/screenshots/debug/**'
 describe('first and second run on a pull request', () => {
   test('the first run uploads everything and creates one comment; the second uploads only the changed file and updates it', async () => {
     const s = await scenario();
-    const files = writeScreenshots(s);
+    const files = await writeScreenshots(s);
     s.write('e2e/screenshots/debug/trace.png', makePng(8, 8, 99)); // excluded by the `!` line
     // Someone else's comments, one quoting the marker: the action must page past them and leave them alone.
     for (let i = 0; i < 3; i++) s.github.seedComment({ issue_number: PR, body: `LGTM ${i}` });
@@ -117,19 +173,25 @@ describe('first and second run on a pull request', () => {
     expect(first.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
 
+    // What the server stored: the four files, once each, titled by the default `{name}`.
+    expect(s.upshot.uploads()).toBe(4);
     expect(
       s.upshot
-        .stored()
-        .map((u) => u.filename)
+        .images()
+        .map((i) => [i.originalFilename, i.title, i.type, i.uploadMd5])
         .sort(),
-    ).toEqual(['checkout.mp4', 'home.png', 'profile.png', 'settings.png']);
-    // title-template defaults to {name}
-    expect(
-      s.upshot
-        .stored()
-        .map((u) => u.title)
-        .sort(),
-    ).toEqual(['checkout.mp4', 'home.png', 'profile.png', 'settings.png']);
+    ).toEqual([
+      ['checkout.mp4', 'checkout.mp4', 'video', files['e2e/videos/checkout.mp4']],
+      ['home.png', 'home.png', 'image', files['e2e/screenshots/home.png']],
+      ['profile.png', 'profile.png', 'image', files['e2e/screenshots/profile.png']],
+      ['settings.png', 'settings.png', 'image', files['e2e/screenshots/settings.png']],
+    ]);
+
+    const order = Object.keys(files).sort() as Array<keyof typeof files>;
+    expect(results(first).map((r) => [r.file, r.md5, r.status])).toEqual(
+      order.map((f) => [f, files[f], 'uploaded']),
+    );
+    await expectServed(s, results(first));
 
     const ours = s.github.commentsOn(PR).filter((c) => c.user.type === 'Bot');
     expect(ours).toHaveLength(1);
@@ -142,28 +204,25 @@ describe('first and second run on a pull request', () => {
       'e2e/screenshots/profile.png',
       'e2e/screenshots/settings.png',
     ] as const) {
-      const image = s.upshot.images.get(files[file])!;
+      const image = row(first, file);
       expect(comment.body).toContain(
-        `<a href="${image.url}"><img src="${image.thumb.url}" alt="${file.split('/').at(-1)}"`,
+        `<a href="${image.url}"><img src="${image.thumb_url}" alt="${file.split('/').at(-1)}"`,
       );
     }
-    const video = s.upshot.images.get(files['e2e/videos/checkout.mp4'])!;
-    expect(comment.body).not.toContain(`<img src="${video.thumb.url}"`);
+    // The real clip: the server made it a video (with a frame for a thumbnail); it is linked.
+    const video = row(first, 'e2e/videos/checkout.mp4');
+    expect(comment.body).not.toContain(`<img src="${video.thumb_url}"`);
     expect(comment.body).toContain(
-      `- video: <a href="${video.url_viewer}">e2e/videos/checkout.mp4</a>`,
+      `- video: <a href="${video.viewer_url}">e2e/videos/checkout.mp4</a>`,
     );
     expect(comment.body).not.toContain('trace.png');
+    // The comment links to the file, thumbnail and viewer of each upload, and nothing else there.
+    expect((await expectLinksServe(s, comment.body)).sort()).toEqual(linksOf(results(first)));
     // Untouched: other people's comments, even one that quotes the marker.
     expect(s.github.comments.find((c) => c.id === quoted.id)?.body).toBe(`copied: ${MARKER}`);
     expect(s.github.commentsOn(PR)).toHaveLength(5);
 
-    const order = Object.keys(files).sort();
-    expect(results(first)).toEqual(
-      order.map((f) => expectedRow(s, f, files[f as keyof typeof files], 'uploaded')),
-    );
-    expect(first.outputs.urls).toBe(
-      order.map((f) => s.upshot.images.get(files[f as keyof typeof files])!.url).join('\n'),
-    );
+    expect(first.outputs.urls).toBe(order.map((f) => row(first, f).url).join('\n'));
     expect(first.outputs['comment-id']).toBe(String(comment.id));
     expect(first.outputs['comment-url']).toBe(
       `${s.github.origin}/acme/webapp/pull/${PR}#issuecomment-${comment.id}`,
@@ -171,7 +230,7 @@ describe('first and second run on a pull request', () => {
     expect(first.summary).toContain('4 uploaded, 0 unchanged, 0 failed');
     for (const f of order) expect(first.summary).toContain(f);
     expect(first.summary).toContain(
-      `<img src="${s.upshot.images.get(files['e2e/screenshots/home.png'])!.thumb.url}"`,
+      `<img src="${row(first, 'e2e/screenshots/home.png').thumb_url}"`,
     );
     expectNoLeaks(s, first);
 
@@ -181,7 +240,7 @@ describe('first and second run on a pull request', () => {
       makePng(64, 40, 4),
     );
     const requestsBefore = s.github.requests.length;
-    const deleteUrlsBefore = s.upshot.deleteUrls.length;
+    const tokensBefore = s.upshot.deleteTokenHashes().length;
     const second = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -189,36 +248,46 @@ describe('first and second run on a pull request', () => {
     });
     expect(second.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
-    expect(s.upshot.stored()).toHaveLength(5);
-    expect(s.upshot.stored().at(-1)?.md5).toBe(files['e2e/screenshots/settings.png']);
+    // One more upload reached the server, and it was the changed file.
+    expect(s.upshot.uploads()).toBe(5);
+    const stored = s.upshot.images();
+    expect(stored).toHaveLength(5);
+    expect([stored.at(-1)?.originalFilename, stored.at(-1)?.uploadMd5]).toEqual([
+      'settings.png',
+      files['e2e/screenshots/settings.png'],
+    ]);
 
     const after = s.github.commentsOn(PR).filter((c) => c.user.type === 'Bot');
     expect(after.map((c) => c.id)).toEqual([comment.id]);
     expect(after[0]!.body).toContain('**1 uploaded, 3 unchanged, 0 failed**');
-    const newSettings = s.upshot.images.get(files['e2e/screenshots/settings.png'])!;
-    expect(after[0]!.body).toContain(`<img src="${newSettings.thumb.url}"`);
+    const newSettings = row(second, 'e2e/screenshots/settings.png');
+    expect(newSettings.url).not.toBe(row(first, 'e2e/screenshots/settings.png').url);
+    expect(after[0]!.body).toContain(`<img src="${newSettings.thumb_url}"`);
+    expect((await expectLinksServe(s, after[0]!.body)).sort()).toEqual(linksOf(results(second)));
     const writes = s.github.requests.slice(requestsBefore).filter((r) => r.method !== 'GET');
     expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
       `PATCH /repos/acme/webapp/issues/comments/${comment.id}`,
     ]);
-    expect(results(second)).toEqual(
-      order.map((f) =>
-        expectedRow(
-          s,
-          f,
-          files[f as keyof typeof files],
-          f === 'e2e/screenshots/settings.png' ? 'uploaded' : 'unchanged',
-        ),
-      ),
+    expect(results(second).map((r) => [r.file, r.md5, r.status])).toEqual(
+      order.map((f) => [
+        f,
+        files[f],
+        f === 'e2e/screenshots/settings.png' ? 'uploaded' : 'unchanged',
+      ]),
     );
+    // The unchanged files keep the links of the first run.
+    for (const f of order.filter((f) => f !== 'e2e/screenshots/settings.png')) {
+      expect(row(second, f)).toEqual({ ...row(first, f), status: 'unchanged' });
+    }
+    await expectServed(s, results(second));
     expect(second.outputs['comment-id']).toBe(String(comment.id));
-    expectNoLeaks(s, second, deleteUrlsBefore);
+    expectNoLeaks(s, second, { tokensBefore });
   });
 
   test('two runs at once end with one comment', async () => {
     // Both runs are held at their first listing until both have asked: both see no comment and both create.
     const s = await scenario({ github: { holdFirstListings: 2 } });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const [a, b] = await Promise.all([
       s.run({ eventName: 'pull_request', event: prEvent(), inputs: { path: PATHS } }),
       s.run({ eventName: 'pull_request', event: prEvent(), inputs: { path: PATHS } }),
@@ -240,11 +309,18 @@ describe('first and second run on a pull request', () => {
       String(left[0]!.id),
     ]);
     expect(left[0]!.body).toContain('4 uploaded, 0 unchanged, 0 failed');
+    // Both runs uploaded all four files to the server, at the same time.
+    expect(s.upshot.uploads()).toBe(8);
+    // What the links serve is not checked here: when uploads of one file name race, the server
+    // may answer 500 to one and delete the files of the other, which it answered 200 for (a
+    // server bug, reported; the names are picked before the row goes in, and the loser's
+    // clean-up removes the winner's files).
+    expectNoLeaks(s, [a, b]);
   });
 
   test('comments with different headers stay separate, and leftovers of an earlier race are cleaned up', async () => {
     const s = await scenario({ github: { maxPerPage: 3 } });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const chromium = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -285,7 +361,7 @@ describe('first and second run on a pull request', () => {
 
   test('comment: new posts a comment every run; comment: off only writes the summary', async () => {
     const s = await scenario();
-    writeScreenshots(s);
+    await writeScreenshots(s);
     for (let i = 0; i < 2; i++) {
       const run = await s.run({
         eventName: 'pull_request',
@@ -313,7 +389,7 @@ describe('first and second run on a pull request', () => {
     const s = await scenario({
       github: { identity: { login: 'release-bot-user', id: 77, type: 'User' } },
     });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     // A marker comment from another bot must not be taken for ours.
     s.github.seedComment({
       issue_number: PR,
@@ -341,7 +417,7 @@ describe('first and second run on a pull request', () => {
 describe('forks and read-only tokens', () => {
   test('a fork pull request with an empty api-key warns, writes the summary and does not fail', async () => {
     const s = await scenario({ github: { readOnly: true } });
-    const files = writeScreenshots(s);
+    const files = await writeScreenshots(s);
     const run = await s.run({
       eventName: 'pull_request',
       event: pullRequestEvent({ number: PR, headSha: HEAD_SHA, headRepo: 'contributor/webapp' }),
@@ -349,7 +425,7 @@ describe('forks and read-only tokens', () => {
     });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('::warning::The api-key input is empty');
-    expect(s.upshot.received).toEqual([]);
+    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
     expect(s.github.requests).toEqual([]);
     expect(results(run)).toEqual(
       Object.keys(files)
@@ -366,11 +442,12 @@ describe('forks and read-only tokens', () => {
     expect(run.outputs.urls).toBe('');
     expect(run.summary).toContain('The api-key input is empty');
     expect(run.summary).toContain('0 uploaded, 0 unchanged, 0 failed, 4 skipped');
+    expectNoLeaks(s, run, { keyGiven: false });
   });
 
   test('a read-only token: uploads succeed, the refused comment is a warning, the summary has the images', async () => {
     const s = await scenario({ github: { readOnly: true } });
-    const files = writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -381,10 +458,11 @@ describe('forks and read-only tokens', () => {
     expect(run.stdout).toContain('::warning::Commenting on pull request #42 was refused');
     expect(run.stdout).toContain('Resource not accessible by integration');
     expect(s.github.comments).toEqual([]);
-    expect(s.upshot.stored()).toHaveLength(4);
+    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([4, 4]);
     expect(run.outputs['comment-id']).toBe('');
-    const home = s.upshot.images.get(files['e2e/screenshots/home.png'])!;
-    expect(run.summary).toContain(`<img src="${home.thumb.url}"`);
+    await expectServed(s, results(run));
+    expect(run.summary).toContain(`<img src="${row(run, 'e2e/screenshots/home.png').thumb_url}"`);
+    await expectLinksServe(s, run.summary);
     expect(run.summary).toContain('Commenting on pull request #42 was refused');
     expectNoLeaks(s, run);
   });
@@ -406,7 +484,7 @@ describe('where the pull request comes from', () => {
         ],
       },
     });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'push',
       event: pushEvent(HEAD_SHA),
@@ -422,6 +500,10 @@ describe('where the pull request comes from', () => {
     expect(run.outputs['comment-id']).toBe('');
     expect(run.summary).toContain('No pull request is associated with this run');
     expect(run.summary).toContain('4 uploaded, 0 unchanged, 0 failed');
+    expect(s.upshot.uploads()).toBe(4);
+    await expectServed(s, results(run));
+    await expectLinksServe(s, run.summary);
+    expectNoLeaks(s, run);
   });
 
   test('a push to a pull request branch comments on the open pull request of that commit', async () => {
@@ -447,7 +529,7 @@ describe('where the pull request comes from', () => {
         ],
       },
     });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'push',
       event: pushEvent(HEAD_SHA, 'refs/heads/feature/settings'),
@@ -492,7 +574,7 @@ describe('where the pull request comes from', () => {
         ],
       },
     });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'workflow_run',
       event: workflowRunEvent({
@@ -506,6 +588,10 @@ describe('where the pull request comes from', () => {
     expect(s.github.violations).toEqual([]);
     expect(s.github.comments.map((c) => c.issue_number)).toEqual([9]);
     expect(run.stdout).toContain('Pull request #9 (open pull request from contributor:patch-1)');
+    expect(s.upshot.uploads()).toBe(4);
+    expect(s.github.comments[0]!.body).toContain('4 uploaded, 0 unchanged, 0 failed');
+    await expectLinksServe(s, s.github.comments[0]!.body);
+    expectNoLeaks(s, run);
     // The pulls list was paged (one a page) with the head filter GitHub documents.
     const lists = s.github.requests.filter((r) => r.path === '/repos/acme/webapp/pulls');
     expect(lists.length).toBe(2);
@@ -527,7 +613,7 @@ describe('where the pull request comes from', () => {
         ],
       },
     });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'workflow_run',
       event: workflowRunEvent({
@@ -544,7 +630,7 @@ describe('where the pull request comes from', () => {
 
   test('a workflow_run from the same repository uses its pull_requests list', async () => {
     const s = await scenario();
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'workflow_run',
       event: workflowRunEvent({
@@ -563,7 +649,7 @@ describe('where the pull request comes from', () => {
 
   test('GitHub Enterprise: the API base with a path prefix comes from GITHUB_API_URL', async () => {
     const s = await scenario({ github: { prefix: '/api/v3' } });
-    writeScreenshots(s);
+    await writeScreenshots(s);
     const run = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -579,11 +665,15 @@ describe('where the pull request comes from', () => {
       '[workflow run](https://ghes.acme.internal/acme/webapp/actions/runs/7000000001)',
     );
     expect(comment?.body).not.toContain('github.com');
+    expect(comment?.body).toContain('4 uploaded, 0 unchanged, 0 failed');
+    await expectLinksServe(s, comment!.body);
+    expectNoLeaks(s, run);
   });
 });
 
 describe('uploads', () => {
   test('an upload server that answers 503 twice then 200 succeeds through the retries', async () => {
+    // A front that answers 503 twice, then forwards to the real server.
     const s = await scenario({ upload: { failFirst: 2 } });
     const sum = s.write('shots/only.png', makePng(32, 32, 5));
     const run = await s.run({
@@ -592,10 +682,16 @@ describe('uploads', () => {
       inputs: { path: 'shots/*.png' },
     });
     expect(run.exitCode).toBe(0);
-    expect(s.upshot.received.map((r) => r.status)).toEqual([503, 503, 200]);
-    expect(results(run)).toEqual([expectedRow(s, 'shots/only.png', sum, 'uploaded')]);
+    expect(s.upshot.front).toEqual([503, 503, 200]);
+    expect(s.upshot.uploads()).toBe(1);
+    expect(results(run).map((r) => [r.file, r.md5, r.status])).toEqual([
+      ['shots/only.png', sum, 'uploaded'],
+    ]);
+    await expectServed(s, results(run));
     expect(run.stdout).toContain('shots/only.png: attempt 2 failed');
     expect(s.github.comments[0]?.body).toContain('1 uploaded, 0 unchanged, 0 failed');
+    await expectLinksServe(s, s.github.comments[0]!.body);
+    expectNoLeaks(s, run);
   });
 
   test('a failed upload fails the step, after commenting on what worked', async () => {
@@ -609,18 +705,25 @@ describe('uploads', () => {
     });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toContain('::error::1 of 2 uploads failed.');
-    expect(results(run)).toEqual([
-      expectedRow(s, 'shots/good.png', good, 'uploaded'),
-      {
-        file: 'shots/notes.txt',
-        url: null,
-        viewer_url: null,
-        thumb_url: null,
-        md5: notes,
-        status: 'failed',
-        error: "Can't get target upload source info (HTTP 415, code 610)",
-      },
+    const [goodRow, notesRow] = results(run);
+    expect([goodRow?.file, goodRow?.md5, goodRow?.status]).toEqual([
+      'shots/good.png',
+      good,
+      'uploaded',
     ]);
+    await expectServed(s, [goodRow!]);
+    expect(notesRow).toEqual({
+      file: 'shots/notes.txt',
+      url: null,
+      viewer_url: null,
+      thumb_url: null,
+      md5: notes,
+      status: 'failed',
+      error: "Can't get target upload source info (HTTP 415, code 610)",
+    });
+    // The server refused it: nothing stored, no delete token handed out.
+    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([1, 1]);
+    expectNoLeaks(s, run);
     const body = s.github.comments[0]!.body;
     expect(body).toContain('1 uploaded, 0 unchanged, 1 failed');
     expect(body).toContain(
@@ -657,7 +760,7 @@ describe('uploads', () => {
     });
     expect(run.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
-    expect(s.upshot.stored()).toHaveLength(count);
+    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([count, count]);
     const [comment] = s.github.comments;
     expect(comment!.body.length).toBeLessThanOrEqual(65_536);
     expect(comment!.body.length).toBeGreaterThan(40_000);
@@ -675,8 +778,17 @@ describe('uploads', () => {
       );
     }
     expect(results(run)).toHaveLength(count);
+    await expectLinksServe(s, comment!.body);
+    expectNoLeaks(s, run);
+    const tokensBefore = s.upshot.deleteTokenHashes().length;
 
-    // The next run still finds most files unchanged from the comment's hidden list.
+    // The hidden list keeps as many files as fit in half the comment, the first ones first.
+    const data = /<!-- upshot-data (.+) -->/.exec(comment!.body)?.[1] ?? '{}';
+    const listed = (JSON.parse(data) as { files: unknown[] }).files.length;
+    expect(listed).toBeGreaterThan(count / 4);
+    expect(listed).toBeLessThan(count);
+
+    // The next run finds exactly those files unchanged, and uploads the rest again.
     const again = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -684,10 +796,16 @@ describe('uploads', () => {
     });
     expect(again.exitCode).toBe(0);
     const rows = results(again);
-    const unchanged = rows.filter((r) => r.status === 'unchanged').length;
-    expect(unchanged).toBeGreaterThan(count / 2);
-    expect(s.upshot.stored()).toHaveLength(count + (count - unchanged));
+    expect(rows.map((r) => r.status)).toEqual([
+      ...Array<string>(listed).fill('unchanged'),
+      ...Array<string>(count - listed).fill('uploaded'),
+    ]);
+    expect(s.upshot.uploads()).toBe(count + (count - listed));
+    // The server knew those bytes: it answered with the images it already had.
+    expect(s.upshot.server.imageCount()).toBe(count);
+    expect(rows.map((r) => r.url)).toEqual(results(run).map((r) => r.url));
     expect(s.github.comments).toHaveLength(1);
+    expectNoLeaks(s, again, { tokensBefore });
   });
 });
 
@@ -700,7 +818,7 @@ describe('if-no-files-found', () => {
       event: prEvent(),
       inputs: { path: 'screenshots/**/*.png', 'if-no-files-found': mode },
     });
-    expect(s.upshot.received).toEqual([]);
+    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
     expect(s.github.requests).toEqual([]);
     return run;
   };
@@ -746,5 +864,5 @@ test('invalid inputs fail the step with one clear error', async () => {
   expect(run.stdout).toContain(
     '::error::Input comment must be one of update, new, off; got "sometimes"',
   );
-  expect(s.upshot.received).toEqual([]);
+  expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
 });

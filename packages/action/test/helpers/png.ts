@@ -39,7 +39,8 @@ export function makePng(width: number, height: number, seed: number): Buffer {
       const i = row + 1 + x * 3;
       rows[i] = (seed * 37 + x * 8) & 0xff;
       rows[i + 1] = (seed * 91 + y * 8) & 0xff;
-      rows[i + 2] = (seed * 13 + x + y) & 0xff;
+      // Seeds past 255 would repeat the low byte's pattern: their high bits go in here.
+      rows[i + 2] = (seed * 13 + (seed >> 8) * 71 + x + y) & 0xff;
     }
   }
   return Buffer.concat([
@@ -57,13 +58,4 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
     return null;
   }
   return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-}
-
-/** The first bytes of an MP4 (`ftyp` box), enough for a server that sniffs the type. */
-export function makeMp4Header(seed: number): Buffer {
-  const ftyp = Buffer.from([
-    0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0x00, 0x00, 0x02, 0x00,
-    0x69, 0x73, 0x6f, 0x6d, 0x69, 0x73, 0x6f, 0x32,
-  ]);
-  return Buffer.concat([ftyp, Buffer.from(`free${seed}`)]);
 }

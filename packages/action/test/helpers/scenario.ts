@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type FakeGitHub, type FakeGitHubOptions, startFakeGitHub } from './fake-github.ts';
 import { type RunOptions, type RunResult, runAction } from './run-action.ts';
-import { startUploadServer, type UploadServer, type UploadServerOptions } from './upload-server.ts';
+import { startUpshot, type Upshot, type UpshotOptions } from './upshot.ts';
 
 export interface Scenario {
   github: FakeGitHub;
-  upshot: UploadServer;
+  /** The real Upshot server (behind a flaky front when asked). */
+  upshot: Upshot;
   workspace: string;
   /** Writes a file into the workspace and returns the md5 of its bytes. */
   write(relative: string, bytes: Uint8Array | string): string;
@@ -24,10 +25,12 @@ export interface Scenario {
 export const md5 = (bytes: Uint8Array | string) => createHash('md5').update(bytes).digest('hex');
 
 export async function startScenario(
-  options: { github?: FakeGitHubOptions; upload?: UploadServerOptions } = {},
+  options: { github?: FakeGitHubOptions; upload?: UpshotOptions } = {},
 ): Promise<Scenario> {
-  const github = await startFakeGitHub(options.github);
-  const upshot = await startUploadServer(options.upload);
+  const [github, upshot] = await Promise.all([
+    startFakeGitHub(options.github),
+    startUpshot(options.upload),
+  ]);
   const workspace = mkdtempSync(path.join(tmpdir(), 'upshot-workspace-'));
   return {
     github,
