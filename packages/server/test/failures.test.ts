@@ -1,0 +1,156 @@
+import { describe, expect, test } from 'bun:test';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { createRepository } from '../src/db/repository.ts';
+import { silentLogger } from '../src/http/logger.ts';
+import { initInstance } from '../src/instance.ts';
+import { createLocalStorage } from '../src/storage/local.ts';
+import { type Storage, StorageFullError } from '../src/storage/storage.ts';
+import { file, png } from './helpers/images.ts';
+import { ADMIN_KEY } from './helpers/server.ts';
+
+/** The app on a real port with its own storage; the database stays in `dbDir`. */
+async function startWith(
+  storage: Storage,
+  dbDir: string,
+  fetchSource?: Parameters<typeof createApp>[0]['fetchSource'],
+) {
+  const config = loadConfig({
+    UPSHOT_DATA_DIR: dbDir,
+    UPSHOT_ADMIN_KEY: ADMIN_KEY,
+    UPSHOT_LOG_REQUESTS: 'false',
+  });
+  const { db, sqlite } = openDatabase(join(dbDir, 'upshot.sqlite'));
+  const repo = createRepository(db);
+  const app = createApp({
+    config,
+    repo,
+    storage,
+    instance: initInstance(config, repo),
+    log: silentLogger,
+    fetchSource,
+  });
+  app.listen({ port: 0, hostname: '127.0.0.1' });
+  const url = `http://127.0.0.1:${app.server!.port}`;
+  const upload = (fields: Record<string, string | Blob>) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.append(k, v);
+    return fetch(`${url}/api/1/upload`, {
+      method: 'POST',
+      headers: { 'X-API-Key': ADMIN_KEY },
+      body: form,
+    });
+  };
+  const rows = () => (sqlite.query('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+  return {
+    url,
+    upload,
+    rows,
+    stop: async () => {
+      await app.stop(true);
+      sqlite.close();
+    },
+  };
+}
+
+/** A tmpfs of `size` when this process may mount one (root, as in CI), else null. */
+function mountTiny(dir: string, size: string): boolean {
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
+}
+
+describe('storage full', () => {
+  test('answers 507 code 104, leaves no file and no row, and keeps serving', async () => {
+    const dbDir = await mkdtemp(join(tmpdir(), 'upshot-full-db-'));
+    const mediaDir = await mkdtemp(join(tmpdir(), 'upshot-full-media-'));
+    const mounted = mountTiny(mediaDir, '300k');
+    // Without a real small disk (not root), a driver whose writes hit ENOSPC stands in.
+    const local = createLocalStorage(mediaDir);
+    const storage: Storage = mounted
+      ? local
+      : {
+          ...local,
+          putAll: async (files) =>
+            files.some((f) => f.bytes.length > 200_000)
+              ? Promise.reject(new StorageFullError('ENOSPC'))
+              : local.putAll(files),
+        };
+    const server = await startWith(storage, dbDir);
+    try {
+      const noise = Uint8Array.from(
+        await (await import('sharp'))
+          .default({
+            create: {
+              width: 400,
+              height: 400,
+              channels: 3,
+              background: '#000',
+              noise: { type: 'gaussian', mean: 128, sigma: 80 },
+            },
+          })
+          .png()
+          .toBuffer(),
+      );
+      expect(noise.length).toBeGreaterThan(300_000);
+      const res = await server.upload({ source: file(noise, 'big.png') });
+      expect({ status: res.status, body: await res.json() }).toEqual({
+        status: 507,
+        body: {
+          status_code: 507,
+          error: { message: 'No space left on storage', code: 104 },
+          status_txt: 'Insufficient Storage',
+        },
+      });
+      expect(server.rows()).toBe(0);
+      const left = (await readdir(mediaDir, { recursive: true, withFileTypes: true })).filter((e) =>
+        e.isFile(),
+      );
+      expect(left.map((e) => e.name)).toEqual([]);
+      const small = await server.upload({ source: file(await png(20, 20), 'small.png') });
+      expect(small.status).toBe(200);
+      expect(server.rows()).toBe(1);
+    } finally {
+      await server.stop();
+      if (mounted) spawnSync('umount', [mediaDir]);
+      await rm(mediaDir, { recursive: true, force: true });
+      await rm(dbDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an unexpected failure', () => {
+  test('answers 500 "Internal error" with a request id and no detail, and the server keeps serving', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'upshot-500-'));
+    await mkdir(dir, { recursive: true });
+    const server = await startWith(createLocalStorage(dir), dir, async () => {
+      throw new Error('secret internals at /etc/somewhere');
+    });
+    try {
+      const res = await server.upload({ source: 'https://example.com/a.png' });
+      const text = await res.text();
+      const body = JSON.parse(text);
+      expect(res.status).toBe(500);
+      expect(body).toEqual({
+        status_code: 500,
+        error: {
+          message: 'Internal error',
+          code: 500,
+          request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        },
+        status_txt: 'Internal Server Error',
+      });
+      expect(res.headers.get('x-request-id')).toBe(body.error.request_id);
+      expect(text).not.toContain('secret');
+      expect(text).not.toContain('at ');
+      expect(server.rows()).toBe(0);
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
