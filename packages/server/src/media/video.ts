@@ -14,15 +14,10 @@ import {
   runTool,
   type VideoContainer,
 } from './ffmpeg.ts';
+import type { EncodedFile } from './image.ts';
 import type { SniffedType } from './sniff.ts';
 
-export interface EncodedFile {
-  bytes: Uint8Array;
-  mime: string;
-  extension: string;
-  width: number;
-  height: number;
-}
+export type { EncodedFile };
 
 export interface ProcessVideoInput {
   /** The uploaded bytes, already written to a temp file by the caller. */
