@@ -15,6 +15,14 @@ import {
 
 type Privacy = 'public' | 'unlisted' | 'private';
 
+/** SQLite's unique-index failure on these columns, however the driver wraps it. */
+function isUniqueViolation(error: unknown, columns: string): boolean {
+  for (let e = error as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.message?.includes(`UNIQUE constraint failed: ${columns}`)) return true;
+  }
+  return false;
+}
+
 /**
  * Every database query of the server. Routes and services call these functions and
  * never build queries themselves, so another dialect can be added here alone.
@@ -188,13 +196,22 @@ export function createRepository(db: Db) {
       );
     },
 
-    /** Inserts the image and its first delete token together. */
-    insertImage(row: NewImageRow, deleteTokenHash: string) {
-      return db.transaction((tx) => {
-        const image = tx.insert(images).values(row).returning().get();
-        tx.insert(deleteTokens).values({ imageId: image.id, tokenHash: deleteTokenHash }).run();
-        return image;
-      });
+    /**
+     * Inserts the image and its first delete token together; null when another image
+     * already has this name in this folder. The unique index makes the name a claim that
+     * concurrent uploads cannot both win, so files are written only under a claimed name.
+     */
+    tryInsertImage(row: NewImageRow, deleteTokenHash: string) {
+      try {
+        return db.transaction((tx) => {
+          const image = tx.insert(images).values(row).returning().get();
+          tx.insert(deleteTokens).values({ imageId: image.id, tokenHash: deleteTokenHash }).run();
+          return image;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'images.date_path, images.name')) return null;
+        throw error;
+      }
     },
 
     addDeleteToken(imageId: number, tokenHash: string): void {

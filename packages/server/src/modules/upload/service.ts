@@ -21,7 +21,7 @@ import type { Principal } from '../keys/principal.ts';
 import { addDuration, applyGuestPolicy, parseExpiration } from './expiration.ts';
 import { cleanName, titleFromFilename, uniqueSuffix } from './naming.ts';
 import type { UploadRequest } from './params.ts';
-import { randomFilename, readSource } from './source.ts';
+import { randomFilename, readSource, type SourceBytes } from './source.ts';
 
 export interface UploadServiceDeps {
   config: Config;
@@ -157,9 +157,11 @@ export function createUploadService(deps: UploadServiceDeps) {
     return seconds === null ? null : new Date(now.getTime() + seconds * 1000);
   }
 
-  /** Picks a name free in the folder, in the database and on storage. */
-  async function freeName(folder: string, original: string, extension: string): Promise<string> {
-    const base = cleanName(original);
+  /**
+   * A name that looks free in the folder (no row, and no file left on disk). Looking is
+   * not claiming: the row's insert claims it (see storeNew).
+   */
+  async function candidateName(folder: string, base: string, extension: string): Promise<string> {
     let name = base;
     for (let attempt = 0; attempt < 5; attempt++) {
       const taken =
@@ -170,6 +172,123 @@ export function createUploadService(deps: UploadServiceDeps) {
     }
     throw new Error('no free file name');
   }
+
+  interface NewUpload {
+    request: UploadRequest;
+    ctx: UploadContext;
+    now: Date;
+    source: SourceBytes;
+    processing: Promise<Processed>;
+    uploadMd5: string;
+    expiry: Date | null;
+  }
+
+  /** Claims a name with the row, then writes the files under it; a failure undoes both. */
+  async function storeNew(input: NewUpload): Promise<UploadOutcome> {
+    const { request, ctx, now, source, uploadMd5 } = input;
+    const user = ctx.principal.kind === 'user' ? ctx.principal.user : null;
+    let processed: Processed;
+    try {
+      processed = await input.processing;
+    } catch (error) {
+      throw error instanceof MediaError ? mediaToApiError(error, config) : error;
+    }
+
+    const named = source.originalFilename || randomFilename(processed.main.extension);
+    const originalFilename =
+      source.via === 'base64' ? randomFilename(processed.main.extension) : named;
+    // A JPEG keeps the client's `.jpg`; otherwise the extension comes from the type.
+    const extension =
+      processed.main.extension === 'jpeg' && /\.jpg$/i.test(originalFilename)
+        ? 'jpg'
+        : processed.main.extension;
+    const folder = datePath(now);
+    // The stored bytes are usually the uploaded ones (no resize, no GPS): hash once.
+    const storedMd5 =
+      processed.main.bytes === source.bytes ? uploadMd5 : await md5(processed.main.bytes);
+
+    const row: Omit<NewImageRow, 'name'> = {
+      userId: user?.id ?? null,
+      albumId: request.albumId ?? null,
+      categoryId: request.categoryId ?? null,
+      type: processed.type,
+      datePath: folder,
+      extension,
+      mime: processed.main.mime,
+      size: processed.main.bytes.length,
+      width: processed.main.width,
+      height: processed.main.height,
+      originalFilename,
+      title: request.title ?? processed.title ?? titleFromFilename(originalFilename),
+      description: request.description ?? processed.description ?? null,
+      tags: request.tags,
+      nsfw: request.nsfw,
+      isAnimated: processed.isAnimated,
+      md5: storedMd5,
+      sourceMd5: storedMd5 === uploadMd5 ? null : uploadMd5,
+      uploadMd5,
+      requestedWidth: request.width ?? null,
+      exif: processed.exif,
+      thumbExtension: processed.thumb?.extension ?? null,
+      thumbMime: processed.thumb?.mime ?? null,
+      thumbSize: processed.thumb?.bytes.length ?? 0,
+      mediumExtension: processed.medium?.extension ?? null,
+      mediumMime: processed.medium?.mime ?? null,
+      mediumSize: processed.medium?.bytes.length ?? 0,
+      frameSize: processed.frame?.bytes.length ?? 0,
+      duration: processed.duration,
+      uploaderIp: ctx.clientIp,
+      createdAt: now,
+      expiresAt: input.expiry,
+    };
+
+    // Two uploads may find the same name free; the unique index lets only one row have
+    // it, so no two uploads ever write the same files.
+    const deleteToken = generateDeleteToken();
+    const base = cleanName(originalFilename);
+    let inserted: ImageRow | null = null;
+    for (let attempt = 0; inserted === null; attempt++) {
+      if (attempt === 8) throw new Error('no free file name');
+      const name = await candidateName(
+        folder,
+        attempt === 0 ? base : `${base}${uniqueSuffix()}`,
+        extension,
+      );
+      inserted = repo.tryInsertImage({ ...row, name }, hashSecret(deleteToken));
+    }
+
+    const files: StoredFile[] = [
+      { key: storageKey(folder, `${inserted.name}.${extension}`), bytes: processed.main.bytes },
+    ];
+    const variant = (infix: string, file: EncodedFile | null) => {
+      if (file)
+        files.push({
+          key: storageKey(folder, `${inserted.name}.${infix}.${file.extension}`),
+          bytes: file.bytes,
+        });
+    };
+    variant('th', processed.thumb);
+    variant('md', processed.medium);
+    variant('fr', processed.frame);
+    try {
+      await storage.putAll(files);
+    } catch (error) {
+      // Nobody has the URLs yet: the row goes, and putAll has removed what it wrote.
+      repo.deleteImage(inserted.id);
+      if (error instanceof StorageFullError) throw new ApiError(ApiErrors.storageFull);
+      throw error;
+    }
+    return { row: inserted, deleteToken, duplicate: false };
+  }
+
+  /** Uploads of the same bytes by the same owner in progress: later ones join the first. */
+  const inFlight = new Map<string, Promise<ImageRow | null>>();
+
+  const duplicateOf = (row: ImageRow): UploadOutcome => {
+    const deleteToken = generateDeleteToken();
+    repo.addDeleteToken(row.id, hashSecret(deleteToken));
+    return { row, deleteToken, duplicate: true };
+  };
 
   return {
     async upload(request: UploadRequest, ctx: UploadContext): Promise<UploadOutcome> {
@@ -204,13 +323,22 @@ export function createUploadService(deps: UploadServiceDeps) {
         throw error instanceof MediaError ? mediaToApiError(error, config) : error;
       }
 
-      // Hashing (on a worker thread) and processing (on libvips' threads) run side by side;
-      // a duplicate, rare since clients such as the action skip unchanged files, discards
-      // the processing.
+      // Processing starts before hashing, which yields between slices, so the decode runs
+      // on libvips' threads meanwhile. A duplicate (rare: clients such as the action skip
+      // unchanged files) discards the processing.
       const processing = process(source.bytes, type, request.width);
       processing.catch(() => {});
       const uploadMd5 = await md5(source.bytes);
       const requestedWidth = request.width ?? null;
+      const owner = user ? `user:${user.id}` : `guest:${ctx.clientIp ?? ''}`;
+      const flightKey = `${owner}:${uploadMd5}:${requestedWidth ?? ''}`;
+
+      const earlier = inFlight.get(flightKey);
+      if (earlier) {
+        const row = await earlier;
+        if (row) return duplicateOf(row);
+      }
+      // No await from the check to the registration: checking and claiming are one step.
       const duplicate = repo.findDuplicate({
         uploadMd5,
         requestedWidth,
@@ -219,106 +347,27 @@ export function createUploadService(deps: UploadServiceDeps) {
         since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
         now,
       });
-      if (duplicate) {
-        const deleteToken = generateDeleteToken();
-        repo.addDeleteToken(duplicate.id, hashSecret(deleteToken));
-        return { row: duplicate, deleteToken, duplicate: true };
-      }
-
-      let processed: Processed;
+      if (duplicate) return duplicateOf(duplicate);
+      let settle: (row: ImageRow | null) => void = () => {};
+      inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
       try {
-        processed = await processing;
+        const outcome = await storeNew({
+          request,
+          ctx,
+          now,
+          source,
+          processing,
+          uploadMd5,
+          expiry,
+        });
+        settle(outcome.row);
+        return outcome;
       } catch (error) {
-        throw error instanceof MediaError ? mediaToApiError(error, config) : error;
-      }
-
-      const named = source.originalFilename || randomFilename(processed.main.extension);
-      const originalFilename =
-        source.via === 'base64' ? randomFilename(processed.main.extension) : named;
-      // A JPEG keeps the client's `.jpg`; otherwise the extension comes from the type.
-      const extension =
-        processed.main.extension === 'jpeg' && /\.jpg$/i.test(originalFilename)
-          ? 'jpg'
-          : processed.main.extension;
-      const folder = datePath(now);
-      const name = await freeName(folder, originalFilename, extension);
-
-      const files: StoredFile[] = [
-        { key: storageKey(folder, `${name}.${extension}`), bytes: processed.main.bytes },
-      ];
-      const variant = (infix: string, file: EncodedFile | null) => {
-        if (file)
-          files.push({
-            key: storageKey(folder, `${name}.${infix}.${file.extension}`),
-            bytes: file.bytes,
-          });
-      };
-      variant('th', processed.thumb);
-      variant('md', processed.medium);
-      variant('fr', processed.frame);
-
-      // The stored bytes are usually the uploaded ones (no resize, no GPS): hash once.
-      const storedMd5 =
-        processed.main.bytes === source.bytes ? uploadMd5 : await md5(processed.main.bytes);
-      const row: NewImageRow = {
-        userId: user?.id ?? null,
-        albumId: request.albumId ?? null,
-        categoryId: request.categoryId ?? null,
-        type: processed.type,
-        datePath: folder,
-        name,
-        extension,
-        mime: processed.main.mime,
-        size: processed.main.bytes.length,
-        width: processed.main.width,
-        height: processed.main.height,
-        originalFilename,
-        title: request.title ?? processed.title ?? titleFromFilename(originalFilename),
-        description: request.description ?? processed.description ?? null,
-        tags: request.tags,
-        nsfw: request.nsfw,
-        isAnimated: processed.isAnimated,
-        md5: storedMd5,
-        sourceMd5: storedMd5 === uploadMd5 ? null : uploadMd5,
-        uploadMd5,
-        requestedWidth,
-        exif: processed.exif,
-        thumbExtension: processed.thumb?.extension ?? null,
-        thumbMime: processed.thumb?.mime ?? null,
-        thumbSize: processed.thumb?.bytes.length ?? 0,
-        mediumExtension: processed.medium?.extension ?? null,
-        mediumMime: processed.medium?.mime ?? null,
-        mediumSize: processed.medium?.bytes.length ?? 0,
-        frameSize: processed.frame?.bytes.length ?? 0,
-        duration: processed.duration,
-        uploaderIp: ctx.clientIp,
-        createdAt: now,
-        expiresAt: expiry,
-      };
-
-      // The files are written and synced while the row goes in; whichever side fails, the
-      // other is undone, so a failed upload leaves neither a file nor a row. Nobody knows
-      // the URLs until this returns, so the row never points at a missing file for a reader.
-      const deleteToken = generateDeleteToken();
-      const writing = storage.putAll(files);
-      let inserted: ImageRow;
-      try {
-        inserted = repo.insertImage(row, hashSecret(deleteToken));
-      } catch (error) {
-        await writing.then(
-          () => storage.deleteAll(files.map((file) => file.key)),
-          () => {},
-        );
+        settle(null);
         throw error;
+      } finally {
+        inFlight.delete(flightKey);
       }
-      try {
-        await writing;
-      } catch (error) {
-        repo.deleteImage(inserted.id);
-        if (error instanceof StorageFullError) throw new ApiError(ApiErrors.storageFull);
-        throw error;
-      }
-      return { row: inserted, deleteToken, duplicate: false };
     },
   };
 }
