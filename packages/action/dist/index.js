@@ -28002,49 +28002,9 @@ function errorFromReply(status, headers, text, now, reason = "") {
   });
 }
 var isErrorEnvelope = (body) => Check(ErrorEnvelope, body) || isObject(body) && isObject(body.error) && !body.image;
-// ../client/package.json
-var package_default = {
-  name: "@upshot/client",
-  version: "0.1.0",
-  private: true,
-  type: "module",
-  description: "Typed client and command line for Upshot and any Chevereto-compatible image host",
-  bin: {
-    upshot: "./dist/cli.js"
-  },
-  exports: {
-    ".": "./src/index.ts"
-  },
-  files: [
-    "dist",
-    "src",
-    "README.md"
-  ],
-  engines: {
-    node: ">=20"
-  },
-  scripts: {
-    build: "bun build.ts",
-    test: "bun test",
-    typecheck: "tsc -p ."
-  },
-  dependencies: {
-    "@sinclair/typebox": "catalog:",
-    "@upshot/schema": "workspace:*",
-    "cli-progress": "3.12.0",
-    commander: "15.1.0",
-    tinyglobby: "0.2.17"
-  },
-  devDependencies: {
-    "@types/bun": "catalog:",
-    "@types/cli-progress": "^3.11.6",
-    "@upshot/server": "workspace:*",
-    typescript: "catalog:"
-  }
-};
 
 // ../client/src/version.ts
-var VERSION7 = package_default.version;
+var VERSION7 = "0.1.0";
 
 // ../client/src/client.ts
 var MAX_BACKOFF_MS = 20000;
