@@ -103,13 +103,13 @@ async function makeFixtures(): Promise<Fixture[]> {
       name: '12 MP JPEG',
       filename: 'photo.jpg',
       bytes: new Uint8Array(photo),
-      count: (c) => Math.max(8, c * 3),
+      count: (c) => Math.max(30, c * 6),
     },
     {
       name: '200 KB PNG screenshot',
       filename: 'screenshot.png',
       bytes: new Uint8Array(screenshot),
-      count: (c) => Math.max(40, c * 10),
+      count: (c) => Math.max(100, c * 20),
     },
   ];
 }
