@@ -20,7 +20,8 @@ try {
   throw error;
 }
 
-const log = createLogger(true);
+// Info lines (one per upload) follow UPSHOT_LOG_REQUESTS; errors are always logged.
+const log = createLogger(config.logRequests);
 const { db } = openDatabase(join(config.dataDir, 'upshot.sqlite'));
 const repo = createRepository(db);
 const storage = createLocalStorage(config.dataDir);
@@ -47,7 +48,7 @@ app.listen({
   // Out of reach on purpose: createApp refuses oversized bodies in the contract's envelope.
   maxRequestBodySize: Number.MAX_SAFE_INTEGER,
 });
-log.info(
+console.log(
   `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
 );
 

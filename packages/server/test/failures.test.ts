@@ -7,7 +7,7 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { createRepository } from '../src/db/repository.ts';
-import { silentLogger } from '../src/http/logger.ts';
+import { type Logger, silentLogger } from '../src/http/logger.ts';
 import { initInstance } from '../src/instance.ts';
 import { createLocalStorage } from '../src/storage/local.ts';
 import { type Storage, StorageFullError } from '../src/storage/storage.ts';
@@ -19,6 +19,7 @@ async function startWith(
   storage: Storage,
   dbDir: string,
   fetchSource?: Parameters<typeof createApp>[0]['fetchSource'],
+  log: Logger = silentLogger,
 ) {
   const config = loadConfig({
     UPSHOT_DATA_DIR: dbDir,
@@ -32,7 +33,7 @@ async function startWith(
     repo,
     storage,
     instance: initInstance(config, repo),
-    log: silentLogger,
+    log,
     fetchSource,
   });
   app.listen({ port: 0, hostname: '127.0.0.1' });
@@ -148,6 +149,41 @@ describe('an unexpected failure', () => {
       expect(text).not.toContain('at ');
       expect(server.rows()).toBe(0);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('logs', () => {
+  test('one line per upload and per refusal, without the key, the delete token or the file name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'upshot-log-'));
+    const lines: string[] = [];
+    const capture: Logger = {
+      info: (message, fields) => lines.push(`${message} ${JSON.stringify(fields)}`),
+      error: (message, fields) => lines.push(`ERROR ${message} ${JSON.stringify(fields)}`),
+    };
+    const server = await startWith(createLocalStorage(dir), dir, undefined, capture);
+    try {
+      const ok = await (
+        await server.upload({ source: file(await png(20, 20), 'private-name.png') })
+      ).json();
+      const token = ok.image.delete_url.split('/').pop();
+      await fetch(`${server.url}/api/1/upload`, {
+        method: 'POST',
+        headers: { 'X-API-Key': 'wrong-key-0123456789' },
+        body: new FormData(),
+      });
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^upload \{"id":1,"type":"image","bytes":\d+,"by":"user 1","duplicate":false,"ms":\d+\}$/,
+        ),
+        'upload refused {"status":401,"code":100,"message":"Invalid API key."}',
+      ]);
+      for (const secret of [ADMIN_KEY, token, 'private-name', 'wrong-key-0123456789']) {
+        expect(lines.join('\n')).not.toContain(secret);
+      }
     } finally {
       await server.stop();
       await rm(dir, { recursive: true, force: true });

@@ -107,6 +107,7 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
     server: PeerAddressSource | null,
   ): Promise<Response> {
     const params = wireParams(query, body);
+    const started = performance.now();
     let plain = false;
     try {
       plain = dialect === 'chevereto' && readFormat(params) !== 'json';
@@ -136,11 +137,27 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
       });
       if (limits && !outcome.duplicate) rateLimiter.record(limits.who, limits.windows, now);
       viaSession?.uploaded(outcome.row);
+      // One line per upload; never the key, the delete token or the client's file name.
+      log.info('upload', {
+        id: outcome.row.id,
+        type: outcome.row.type,
+        bytes: outcome.row.size,
+        by: principal.kind === 'user' ? `user ${principal.user.id}` : 'guest',
+        duplicate: outcome.duplicate,
+        ms: Math.round(performance.now() - started),
+      });
       const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now());
       if (dialect === 'imgbb-api')
         return jsonResponse(presentImgbb(image, outcome.row, deps.now()));
       return success(image, uploadRequest.format, uploadRequest.imgbbMode);
     } catch (error) {
+      if (error instanceof ApiError) {
+        log.info('upload refused', {
+          status: error.status,
+          code: error.spec.code,
+          message: error.spec.message,
+        });
+      }
       if (error instanceof RateLimitedError) {
         return errorResponse(error.spec, plain, { 'Retry-After': String(error.retryAfterSeconds) });
       }
