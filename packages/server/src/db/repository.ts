@@ -17,7 +17,11 @@ type Privacy = 'public' | 'unlisted' | 'private';
 
 /** SQLite's unique-index failure on these columns, however the driver wraps it. */
 function isUniqueViolation(error: unknown, columns: string): boolean {
-  for (let e = error as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (
+    let e = error as { message?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
     if (e.message?.includes(`UNIQUE constraint failed: ${columns}`)) return true;
   }
   return false;
