@@ -34,7 +34,9 @@ describe('uploads at the same time', () => {
     const bytes = await png(77, 33, { r: 1, g: 200, b: 3 });
     const before = server.imageCount();
     const replies = await Promise.all(
-      [0, 1, 2].map(async () => (await (await server.upload({ source: file(bytes, 'same.png') })).json()).image),
+      [0, 1, 2].map(
+        async () => (await (await server.upload({ source: file(bytes, 'same.png') })).json()).image,
+      ),
     );
     expect(server.imageCount()).toBe(before + 1);
     expect(new Set(replies.map((image) => image.id_encoded)).size).toBe(1);
