@@ -43,6 +43,8 @@ export interface ProcessImageInput {
   width?: number;
   maxPixels: number;
   stripGps: boolean;
+  /** The header when the caller has read it already (to check the pixel limit early). */
+  header?: ImageHeader;
 }
 
 export interface ProcessedImage {
@@ -420,7 +422,7 @@ async function processBmp(
 
 export async function processImage(input: ProcessImageInput): Promise<ProcessedImage> {
   const { bytes, type, maxPixels } = input;
-  const header = await readImageHeader(bytes, type);
+  const header = input.header ?? (await readImageHeader(bytes, type));
   const animated = header.pages > 1 && (type.extension === 'gif' || type.extension === 'webp');
   checkPixels(header, animated ? header.pages : 1, maxPixels);
 

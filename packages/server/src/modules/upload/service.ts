@@ -96,6 +96,7 @@ export function createUploadService(deps: UploadServiceDeps) {
           width,
           maxPixels: config.maxPixels,
           stripGps: config.stripGps,
+          header,
         }),
       );
       return {
