@@ -76,7 +76,7 @@ describe('storage full', () => {
       : {
           ...local,
           putAll: async (files) =>
-            files.some((f) => f.bytes.length > 200_000)
+            files.some((f) => 'bytes' in f && f.bytes.length > 200_000)
               ? Promise.reject(new StorageFullError('ENOSPC'))
               : local.putAll(files),
         };

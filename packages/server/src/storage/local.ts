@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   isSafeKey,
+  type ListedObject,
   type Storage,
   StorageFullError,
   type StoredFile,
   type StoredObject,
 } from './storage.ts';
 
+export interface LocalStorageOptions {
+  /** Prefix of temp file names, so a restart can tell its own leftovers (see tmp-files.ts). */
+  tempPrefix?: string;
+}
+
 /**
  * Files on local disk under `root`. Each file is written to a temporary name in the
- * same file system and renamed into place, so a reader never sees half a file.
+ * same file system, synced, renamed into place, and its folder synced: a reader never
+ * sees half a file, and a file that was reported stored survives a power loss.
  */
-export function createLocalStorage(root: string): Storage {
+export function createLocalStorage(root: string, options: LocalStorageOptions = {}): Storage {
   const base = resolve(root);
   const tmpDir = join(base, '.tmp');
+  const prefix = options.tempPrefix ?? 'x';
 
   const pathOf = (key: string): string => {
     if (!isSafeKey(key)) throw new Error('Unsafe storage key');
@@ -24,38 +32,86 @@ export function createLocalStorage(root: string): Storage {
     return path;
   };
 
-  async function writeTemp(bytes: Uint8Array): Promise<string> {
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-    const handle = await open(tmp, 'wx', 0o644);
+  const tempName = () => join(tmpDir, `${prefix}-${randomBytes(12).toString('hex')}.part`);
+
+  async function syncPath(path: string, flags: string): Promise<void> {
+    const handle = await open(path, flags);
     try {
-      await handle.writeFile(bytes);
       await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** The file's bytes under a temp name, synced; a path on this disk is moved, not copied. */
+  async function writeTemp(file: StoredFile): Promise<string> {
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = tempName();
+    try {
+      if ('path' in file) {
+        const moved = await rename(file.path, tmp).then(
+          () => true,
+          () => false,
+        );
+        if (!moved) await copyFile(file.path, tmp);
+        await syncPath(tmp, 'r+');
+        return tmp;
+      }
+      const handle = await open(tmp, 'wx', 0o644);
+      try {
+        await handle.writeFile(file.bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return tmp;
     } catch (error) {
-      await handle.close().catch(() => {});
       await rm(tmp, { force: true });
       throw translate(error);
     }
-    await handle.close();
-    return tmp;
+  }
+
+  async function* walk(dir: string): AsyncIterable<ListedObject> {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) yield* walk(path);
+      else if (entry.isFile()) {
+        const info = await stat(path).catch(() => null);
+        if (info) {
+          yield {
+            key: relative(base, path).split(sep).join('/'),
+            size: info.size,
+            modifiedAt: info.mtime,
+          };
+        }
+      }
+    }
   }
 
   return {
+    kind: 'local',
+
     async putAll(files: StoredFile[]) {
       const targets = files.map((file) => pathOf(file.key));
       const temps: string[] = [];
       const placed: string[] = [];
       try {
         // Written (and synced) side by side; placed only when every one is on disk.
-        const written = await Promise.allSettled(files.map((file) => writeTemp(file.bytes)));
+        const written = await Promise.allSettled(files.map((file) => writeTemp(file)));
         for (const result of written) if (result.status === 'fulfilled') temps.push(result.value);
         const failed = written.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
+        const folders = new Set<string>();
         for (const [i, target] of targets.entries()) {
           await mkdir(dirname(target), { recursive: true });
           await rename(temps[i]!, target);
           placed.push(target);
+          folders.add(dirname(target));
         }
+        // The renames are durable once their folders are synced.
+        await Promise.all([...folders].map((folder) => syncPath(folder, 'r')));
       } catch (error) {
         await Promise.all([...temps, ...placed].map((path) => rm(path, { force: true })));
         throw translate(error);
@@ -90,6 +146,15 @@ export function createLocalStorage(root: string): Storage {
         modifiedAt: info.mtime,
         body: (start, end) => (start === undefined ? file : file.slice(start, end)),
       };
+    },
+
+    list(prefixKey: string): AsyncIterable<ListedObject> {
+      const dir = prefixKey === '' ? base : pathOf(prefixKey.replace(/\/+$/, ''));
+      return walk(dir);
+    },
+
+    async ping() {
+      await mkdir(base, { recursive: true });
     },
   };
 }

@@ -6,11 +6,25 @@ export interface StoredObject {
   body(start?: number, end?: number): Blob;
 }
 
-export interface StoredFile {
-  /** Path under the storage root, with `/` separators: images/2026/11/27/name.th.jpeg */
+/** One entry of a listing. */
+export interface ListedObject {
   key: string;
-  bytes: Uint8Array;
+  size: number;
+  modifiedAt: Date;
 }
+
+/**
+ * A file to store, from memory or from a local file (an upload that was streamed to a
+ * temp file as it arrived). A path is consumed: the driver may move it into place
+ * (local disk) or read it; the caller removes whatever is left there afterwards.
+ */
+export type StoredFile =
+  | {
+      /** Path under the storage root, with `/` separators: images/2026/11/27/name.th.jpeg */
+      key: string;
+      bytes: Uint8Array;
+    }
+  | { key: string; path: string };
 
 /** Thrown when the medium has no room left (the contract's 507). */
 export class StorageFullError extends Error {
@@ -18,16 +32,32 @@ export class StorageFullError extends Error {
 }
 
 /**
- * Every file operation of the server. Drivers: local disk now; an object store can be
- * added beside it for multi-instance deployments without touching routes or services.
+ * Thrown when the backend cannot be reached or does not answer within its timeout
+ * (an object store that is down): the request answers 503 and may be retried.
+ */
+export class StorageUnavailableError extends Error {
+  override name = 'StorageUnavailableError';
+}
+
+/**
+ * Every file operation of the server. Drivers: local disk (local.ts) and S3-compatible
+ * object stores (s3.ts). Routes and services never know which one runs.
  */
 export interface Storage {
-  /** Writes every file or none: on any failure, what was written is removed again. */
+  readonly kind: 'local' | 's3';
+  /**
+   * Writes every file or none, durably: when it resolves, the files survive a crash or
+   * a power loss. On any failure, what was written is removed again.
+   */
   putAll(files: StoredFile[]): Promise<void>;
   /** Removes the files; a missing file is not an error. */
   deleteAll(keys: string[]): Promise<void>;
   exists(key: string): Promise<boolean>;
   get(key: string): Promise<StoredObject | null>;
+  /** Every object whose key starts with `prefix` (such as `images/`), in no set order. */
+  list(prefix: string): AsyncIterable<ListedObject>;
+  /** Resolves when the backend answers; throws StorageUnavailableError when it does not. */
+  ping(): Promise<void>;
 }
 
 /** A key is a relative path of plain segments: no `..`, no empty or hidden segment. */
