@@ -7,12 +7,38 @@ import ipaddr from 'ipaddr.js';
  * - `private`: this machine or its own networks (loopback, RFC 1918, carrier-grade NAT,
  *   IPv6 unique-local). Reachable only when the operator allows private targets.
  * - `forbidden`: never a valid target, whatever the settings: link-local (169.254/16 holds
- *   the cloud metadata service), unspecified, multicast, broadcast, reserved and
- *   documentation ranges, deprecated and unassigned IPv6 space, and anything unparsable.
+ *   the cloud metadata service), every known cloud metadata address (some sit in private
+ *   ranges), unspecified, multicast, broadcast, reserved and documentation ranges,
+ *   deprecated and unassigned IPv6 space, and anything unparsable.
  */
 export type AddressClass = 'public' | 'private' | 'forbidden';
 
 const PRIVATE_V4_RANGES = new Set(['loopback', 'private', 'carrierGradeNat']);
+
+/**
+ * Cloud metadata services (README: Configuration, `UPSHOT_FETCH_ALLOW_PRIVATE`): refused
+ * even when private networks are allowed, as they hand out the machine's credentials.
+ * Kept in ipaddr.js's normalised form; IPv4-mapped IPv6 is unwrapped before the lookup.
+ */
+const METADATA_ADDRESSES = new Set(
+  [
+    '169.254.169.254', // AWS, GCP, Azure, DigitalOcean, OpenStack, ...
+    '169.254.170.2', // AWS ECS task metadata
+    '169.254.0.23', // Tencent Cloud
+    '100.100.100.200', // Alibaba Cloud
+    '192.0.0.192', // Oracle Cloud
+    'fd00:ec2::254', // AWS IPv6
+    'fd20:ce::254', // GCP IPv6
+  ].map((ip) => ipaddr.parse(ip).toNormalizedString()),
+);
+
+function isMetadataAddress(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  const plain =
+    address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+      ? (address as ipaddr.IPv6).toIPv4Address()
+      : address;
+  return METADATA_ADDRESSES.has(plain.toNormalizedString());
+}
 
 /** 2000::/3, the only IPv6 space assigned for global unicast. */
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
@@ -96,6 +122,7 @@ export function classifyAddress(ip: string): AddressClass {
   } catch {
     return 'forbidden';
   }
+  if (isMetadataAddress(address)) return 'forbidden';
   return address.kind() === 'ipv4'
     ? classifyV4(address as ipaddr.IPv4)
     : classifyV6(address as ipaddr.IPv6);

@@ -133,3 +133,34 @@ describe('allowPrivate', () => {
     ]);
   });
 });
+
+describe('cloud metadata addresses', () => {
+  const METADATA = [
+    '169.254.169.254',
+    '169.254.170.2',
+    '169.254.0.23',
+    '100.100.100.200',
+    '192.0.0.192',
+    'fd00:ec2::254',
+    'fd20:ce::254',
+    // The same, written otherwise.
+    '::ffff:100.100.100.200',
+    '::ffff:6464:64c8',
+    '::ffff:192.0.0.192',
+    '::ffff:169.254.170.2',
+    'FD00:EC2:0:0:0:0:0:254',
+    'fd20:00ce::0254',
+    '0x64.0x64.0x64.0xc8',
+  ];
+
+  test.each(METADATA)('%s is refused even when private networks are allowed', (ip) => {
+    expect(classifyAddress(ip)).toBe('forbidden');
+    expect(isAllowedAddress(ip, true)).toBe(false);
+  });
+
+  test('their neighbours in private ranges stay reachable when allowed', () => {
+    for (const ip of ['100.100.100.201', 'fd00:ec2::253', 'fd20:ce::1', '::ffff:100.100.100.1']) {
+      expect([ip, isAllowedAddress(ip, true)]).toEqual([ip, true]);
+    }
+  });
+});
