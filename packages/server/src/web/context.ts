@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { UserRow } from '../db/schema.ts';
+import { safeLocalPath } from '../http/safe-path.ts';
 import { isLocale, LANG_COOKIE, type MessageKey, pickLocale, translator } from '../i18n/index.ts';
 import { parseCookies, type Sessions, type WebSession } from '../modules/accounts/session.ts';
 import { type Html, html, htmlResponse, type PageContext, type PageOptions, page } from './html.ts';
@@ -119,8 +120,7 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
     /** The language switch: remembers the choice for a year and goes back. */
     setLanguage(request: Request, locale: string): Response {
       const url = new URL(request.url);
-      const next = url.searchParams.get('next') ?? '/';
-      const location = next.startsWith('/') && !next.startsWith('//') ? next : '/';
+      const location = safeLocalPath(url.searchParams.get('next'), '/');
       const headers = new Headers({ Location: location, 'Cache-Control': 'no-store' });
       if (isLocale(locale)) {
         headers.append(

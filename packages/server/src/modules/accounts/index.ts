@@ -1,5 +1,6 @@
 import { Elysia } from 'elysia';
 import { clientIp } from '../../http/client-ip.ts';
+import { safeLocalPath } from '../../http/safe-path.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { signInPage, signUpPage } from '../../web/auth-pages.ts';
 import { field, type Web, type WebContext } from '../../web/context.ts';
@@ -8,9 +9,7 @@ import type { Accounts } from './service.ts';
 import { CSRF_FIELD, type Sessions } from './session.ts';
 
 /** A local path to go back to after signing in; anything else goes to the account page. */
-export function safeNext(value: string | null | undefined, fallback = '/account'): string {
-  return value && /^\/(?![/\\])/.test(value) ? value : fallback;
-}
+const safeNext = (value: string | null | undefined): string => safeLocalPath(value, '/account');
 
 /** Failed sign-ins allowed per account and per client address before a pause. */
 const ACCOUNT_FAILURES: RateWindow[] = [{ limit: 10, seconds: 15 * 60, unit: '15 minutes' }];
@@ -46,7 +45,7 @@ export function accountRoutes(deps: {
       return web.render(
         ctx,
         { title: ctx.t('auth.signInTitle') },
-        signInPage(ctx, { login: '', next: ctx.url.searchParams.get('next') ?? '' }),
+        signInPage(ctx, { login: '', next: safeLocalPath(ctx.url.searchParams.get('next'), '') }),
       );
     })
     .post('/signin', async ({ request, server }) => {
