@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps) {
   });
   const bodyLimit = maxRequestBytes(config);
   // The pages: sessions in a cookie, every string in English and Chinese.
-  const sessions = createSessions({ config, repo, now });
+  const sessions = createSessions({ config, repo, secret: instance.sessionSecret, now });
   const accounts = createAccounts({ repo, now });
   const web = createWeb({ config, sessions });
   const pages = createImagePages({ web, repo, present });

@@ -8,18 +8,21 @@ import { generateGuestKey, generateUserKey, hashSecret } from './modules/keys/ke
 export interface Instance {
   ids: IdCodec;
   guestKey: string;
+  /** Signs session tokens and derives CSRF tokens; shared by instances on one database. */
+  sessionSecret: string;
   /** Set only on the start that created the admin with a generated key, to print it once. */
   generatedAdminKey: string | null;
 }
 
 /**
- * First start draws the id salt and guest key and creates the admin user; later starts
- * read them back. Settings from the environment win over stored values.
+ * First start draws the id salt, guest key and session secret and creates the admin user;
+ * later starts read them back. Settings from the environment win over stored values.
  */
 export function initInstance(config: Config, repo: Repository, now = new Date()): Instance {
   const salt = config.idSalt ?? repo.ensureSetting('id_salt', randomBytes(4).toString('hex'));
   const ids = createIdCodec(salt, config.idPadding);
   const guestKey = config.guestKey ?? repo.ensureSetting('guest_key', generateGuestKey());
+  const sessionSecret = repo.ensureSetting('session_secret', randomBytes(32).toString('base64url'));
   let generatedAdminKey: string | null = null;
   if (repo.countUsers() === 0) {
     // The admin is user 1, so its generated key can carry its encoded id.
@@ -33,5 +36,5 @@ export function initInstance(config: Config, repo: Repository, now = new Date())
     });
     if (config.adminKey === undefined) generatedAdminKey = key;
   }
-  return { ids, guestKey, generatedAdminKey };
+  return { ids, guestKey, sessionSecret, generatedAdminKey };
 }

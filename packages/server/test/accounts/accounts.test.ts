@@ -40,7 +40,7 @@ describe('sign-up and sign-in', () => {
     expect(user.password_hash).not.toContain('my secret words');
     expect(await Bun.password.verify('my secret words', user.password_hash)).toBe(true);
     const token = agent.jar.get('upshot_session')!;
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     const sessions = db.query('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
     expect(
       sessions.some(

@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.ts';
 import type { Repository } from '../../db/repository.ts';
 import type { ImageRow, SessionRow, UserRow } from '../../db/schema.ts';
@@ -7,17 +7,22 @@ import { hashSecret } from '../keys/keys.ts';
 import type { Principal } from '../keys/principal.ts';
 
 export const SESSION_COOKIE = 'upshot_session';
+/** The Secure cookie's name: `__Host-` makes browsers refuse it from sibling subdomains. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = 'csrf_token';
 const SESSION_SECONDS = 30 * 24 * 3600;
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** `<random>.<mac>`, both 32 bytes in base64url. */
+const TOKEN_SHAPE = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
 /**
  * The browser session of a request. Every visitor has a session token in an HttpOnly
  * cookie (drawn on the first page); a database row (kept by the token's hash) exists only
- * once the visitor signs in or uploads as a guest from the page. The CSRF token is
- * derived from the session token, so forms and the uploader can prove they come from
- * our pages without another stored secret.
+ * once the visitor signs in or uploads as a guest from the page. Tokens carry an HMAC
+ * under the instance's session secret, so a cookie the server never issued (planted by
+ * someone else) is ignored. The CSRF token is an HMAC of the session token under the same
+ * secret, so forms and the uploader can prove they come from our pages, and nobody who
+ * only knows the cookie can compute it.
  */
 export interface WebSession {
   token: string;
@@ -39,8 +44,8 @@ export function parseCookies(header: string | null): Map<string, string> {
   return out;
 }
 
-const newToken = (): string => randomBytes(32).toString('base64url');
-const csrfFor = (token: string): string => hashSecret(`csrf:${token}`);
+const hmac = (secret: string, data: string): string =>
+  createHmac('sha256', secret).update(data).digest('base64url');
 
 export function safeEqual(a: string, b: string): boolean {
   const ha = Buffer.from(hashSecret(a));
@@ -48,9 +53,30 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function createSessions(deps: { config: Config; repo: Repository; now: () => Date }) {
-  const { config, repo } = deps;
+export function createSessions(deps: {
+  config: Config;
+  repo: Repository;
+  /** The instance's session secret (Instance.sessionSecret). */
+  secret: string;
+  now: () => Date;
+}) {
+  const { config, repo, secret } = deps;
   const secure = config.cookieSecure;
+  const cookieName = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+
+  const newToken = (): string => {
+    const random = randomBytes(32).toString('base64url');
+    return `${random}.${hmac(secret, `session:${random}`)}`;
+  };
+  /** True for a token this server issued: well-formed, with a valid MAC (constant time). */
+  const issued = (token: string): boolean => {
+    const parts = TOKEN_SHAPE.exec(token);
+    if (!parts) return false;
+    const expected = Buffer.from(hmac(secret, `session:${parts[1]}`));
+    const given = Buffer.from(parts[2] ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const csrfFor = (token: string): string => hmac(secret, `csrf:${token}`);
 
   function fresh(): WebSession {
     const token = newToken();
@@ -60,8 +86,8 @@ export function createSessions(deps: { config: Config; repo: Repository; now: ()
   return {
     /** The session of a request; a fresh one when it carries none. */
     read(request: Request): WebSession {
-      const token = parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE) ?? '';
-      if (!TOKEN_SHAPE.test(token)) return fresh();
+      const token = parseCookies(request.headers.get('cookie')).get(cookieName) ?? '';
+      if (!issued(token)) return fresh();
       const found = repo.findSession(hashSecret(token), deps.now());
       return {
         token,
@@ -82,8 +108,9 @@ export function createSessions(deps: { config: Config; repo: Repository; now: ()
       );
     },
 
+    /** `__Host-` when Secure: it then needs Path=/ and no Domain, which it has. */
     cookie(session: WebSession): string {
-      return `${SESSION_COOKIE}=${session.token}; Path=/; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+      return `${cookieName}=${session.token}; Path=/; Max-Age=${SESSION_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
     },
 
     /**
