@@ -13,6 +13,15 @@ export class ApiError extends Error {
 
 export const JSON_TYPE = 'application/json; charset=UTF-8';
 
+/**
+ * Headers of every JSON and text reply of the API: replies can carry a delete URL, so no
+ * cache keeps them, and browsers take them as the declared type only.
+ */
+export const API_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+} as const;
+
 export function jsonResponse(
   body: unknown,
   status = 200,
@@ -20,7 +29,7 @@ export function jsonResponse(
 ): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'Content-Type': JSON_TYPE, ...headers },
+    headers: { 'Content-Type': JSON_TYPE, ...API_HEADERS, ...headers },
   });
 }
 
@@ -33,7 +42,7 @@ export function errorResponse(
   if (plain) {
     return new Response(spec.message, {
       status: spec.status,
-      headers: { 'Content-Type': 'text/plain; charset=UTF-8', ...headers },
+      headers: { 'Content-Type': 'text/plain; charset=UTF-8', ...API_HEADERS, ...headers },
     });
   }
   return jsonResponse(errorEnvelope(spec), spec.status, headers);

@@ -21,12 +21,17 @@ const loaded = Object.fromEntries(
 /** The URL of an asset, versioned by its content so it can be cached for good. */
 export const assetPath = (name: AssetName): string => `/assets/${name}?v=${loaded[name].hash}`;
 
+/** The asset of a requested name; own keys only, so `constructor` or `__proto__` are not found. */
+const ASSETS = new Map(
+  (Object.keys(FILES) as AssetName[]).map((name) => [name, { ...loaded[name], type: FILES[name] }]),
+);
+
 export function assetResponse(name: string): Response | null {
-  if (!(name in FILES)) return null;
-  const asset = loaded[name as AssetName];
+  const asset = ASSETS.get(name as AssetName);
+  if (!asset) return null;
   return new Response(asset.bytes, {
     headers: {
-      'Content-Type': FILES[name as AssetName],
+      'Content-Type': asset.type,
       'Cache-Control': 'public, max-age=31536000, immutable',
       'X-Content-Type-Options': 'nosniff',
       ETag: `"${asset.hash}"`,

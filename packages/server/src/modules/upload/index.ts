@@ -3,7 +3,7 @@ import { Elysia } from 'elysia';
 import { type Config, maxRequestBytes } from '../../config.ts';
 import type { Repository } from '../../db/repository.ts';
 import type { ImageRow } from '../../db/schema.ts';
-import { ApiError, errorResponse, jsonResponse } from '../../http/api-error.ts';
+import { API_HEADERS, ApiError, errorResponse, jsonResponse } from '../../http/api-error.ts';
 import { clientIp, type PeerAddressSource } from '../../http/client-ip.ts';
 import type { Logger } from '../../http/logger.ts';
 import { isFilePart, parseMultipart } from '../../http/multipart.ts';
@@ -82,7 +82,9 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
 
   function success(image: Image, format: UploadFormat, imgbbMode: boolean): Response {
     if (format === 'txt') {
-      return new Response(image.url, { headers: { 'Content-Type': 'text/plain; charset=UTF-8' } });
+      return new Response(image.url, {
+        headers: { 'Content-Type': 'text/plain; charset=UTF-8', ...API_HEADERS },
+      });
     }
     if (format === 'redirect')
       return new Response(null, { status: 302, headers: { Location: image.path_viewer } });
