@@ -130,7 +130,7 @@ export const en = {
   'auth.usernameInvalid': 'The username must be 3 to 32 letters, digits, _ or -.',
   'auth.emailInvalid': 'That email address does not look right.',
   'auth.passwordShort': 'The password must have at least 8 characters.',
-  'auth.taken': 'That username or email is already used.',
+  'auth.taken': 'That username is already used.',
   'auth.claimed': '{n} images uploaded as a guest are now in your account.',
   'auth.firstSignIn':
     'An account without a password (the admin at first start) signs in once with one of its API keys, then sets a password in settings.',
@@ -366,7 +366,7 @@ export const zhCN: Record<MessageKey, string> = {
   'auth.usernameInvalid': '用户名必须是 3 到 32 个字母、数字、_ 或 -。',
   'auth.emailInvalid': '电子邮件地址不正确。',
   'auth.passwordShort': '密码至少需要 8 个字符。',
-  'auth.taken': '该用户名或电子邮件已被使用。',
+  'auth.taken': '该用户名已被使用。',
   'auth.claimed': '您以游客身份上传的 {n} 张图片已保存到您的账户中。',
   'auth.firstSignIn':
     '没有密码的账户(首次启动时创建的管理员)可用其 API 密钥登录一次,然后在设置中设置密码。',

@@ -98,7 +98,7 @@ describe('sign-up and sign-in', () => {
     const taken = await agent.post('/signup', { username: 'Walter', password: 'long enough pw' });
     expect({ status: taken.res.status, error: errorOf(taken.text) }).toEqual({
       status: 409,
-      error: 'That username or email is already used.',
+      error: 'That username is already used.',
     });
     expect(
       row<{ n: number }>("SELECT count(*) AS n FROM users WHERE username IN ('shorty', 'a b')").n,

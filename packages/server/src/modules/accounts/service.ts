@@ -35,20 +35,26 @@ export function createAccounts(deps: { repo: Repository; now: () => Date }) {
       if (input.password.length < MIN_PASSWORD || input.password.length > MAX_PASSWORD) {
         return { ok: false, error: 'auth.passwordShort' };
       }
-      if (repo.findUserByLogin(username) || (email !== '' && repo.findUserByLogin(email))) {
+      // Usernames are public, so a taken one may say so. An email address that is already
+      // registered is not attached (it stays with its owner) and the answer is the same as
+      // for a free one, so sign-up never tells whether an address has an account
+      // (README: Accounts).
+      if (repo.findUserByLogin(username)) return { ok: false, error: 'auth.taken' };
+      const freeEmail = email !== '' && !repo.findUserByLogin(email) ? email : null;
+      const passwordHash = await hashPassword(input.password);
+      const create = (withEmail: string | null) =>
+        repo.createUser({ username, email: withEmail, passwordHash, now: deps.now() });
+      try {
+        return { ok: true, user: create(freeEmail) };
+      } catch {
+        // Lost a race: the unique index said no to the name, or to the address.
+      }
+      if (freeEmail === null || repo.findUserByLogin(username)) {
         return { ok: false, error: 'auth.taken' };
       }
-      const passwordHash = await hashPassword(input.password);
       try {
-        const user = repo.createUser({
-          username,
-          email: email === '' ? null : email,
-          passwordHash,
-          now: deps.now(),
-        });
-        return { ok: true, user };
+        return { ok: true, user: create(null) };
       } catch {
-        // Lost a race for the same name: the unique index said no.
         return { ok: false, error: 'auth.taken' };
       }
     },
