@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDuration } from 'tinyduration';
+import { parseTrustProxy, type TrustProxy } from './http/client-ip.ts';
 
 /** Every setting, read once from the environment at start (README: Configuration). */
 export interface Config {
@@ -31,7 +32,8 @@ export interface Config {
   /** 0 switches the limit off. */
   rateLimitUserPerMinute: number;
   rateLimitUserPerHour: number;
-  trustProxy: boolean;
+  /** Which proxies may name the client in X-Forwarded-For (README: Behind a reverse proxy). */
+  trustProxy: TrustProxy;
   routeImage: string;
   routeVideo: string;
   logRequests: boolean;
@@ -127,6 +129,14 @@ export function loadConfig(env: Env = process.env): Config {
   const routeVideo = route('UPSHOT_ROUTE_VIDEO', 'video');
   if (routeImage === routeVideo)
     read.fail('UPSHOT_ROUTE_VIDEO', routeVideo, 'a word other than UPSHOT_ROUTE_IMAGE');
+  const trustProxyRaw = read.string('UPSHOT_TRUST_PROXY', 'false');
+  const trustProxy =
+    parseTrustProxy(trustProxyRaw) ??
+    read.fail(
+      'UPSHOT_TRUST_PROXY',
+      trustProxyRaw,
+      'false, true, a number of proxies, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+    );
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -150,7 +160,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitGuestPerHour: read.int('UPSHOT_RATE_LIMIT_GUEST_PER_HOUR', 500, 0),
     rateLimitUserPerMinute: read.int('UPSHOT_RATE_LIMIT_USER_PER_MINUTE', 0, 0),
     rateLimitUserPerHour: read.int('UPSHOT_RATE_LIMIT_USER_PER_HOUR', 0, 0),
-    trustProxy: read.bool('UPSHOT_TRUST_PROXY', false),
+    trustProxy,
     routeImage,
     routeVideo,
     logRequests: read.bool('UPSHOT_LOG_REQUESTS', true),

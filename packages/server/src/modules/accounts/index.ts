@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { clientIp } from '../../http/client-ip.ts';
+import { clientIp, type TrustProxy } from '../../http/client-ip.ts';
 import { safeLocalPath } from '../../http/safe-path.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import { signInPage, signUpPage } from '../../web/auth-pages.ts';
@@ -21,7 +21,7 @@ export function accountRoutes(deps: {
   accounts: Accounts;
   /** Counts failed sign-ins, so passwords can't be guessed at speed. */
   failures: RateLimiter;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   now: () => Date;
 }) {
   const { web, sessions, accounts, failures } = deps;
