@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDuration } from 'tinyduration';
@@ -39,6 +40,9 @@ export interface Config {
   logRequests: boolean;
   /** Session cookies get the Secure flag; on by default when the base URL is https. */
   cookieSecure: boolean;
+  /** ffmpeg/ffprobe to run (absolute); unset: found on PATH, else the bundled build (README: Video). */
+  ffmpegPath: string | undefined;
+  ffprobePath: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +87,19 @@ function reader(env: Env) {
       const n = Number(value);
       if (!Number.isFinite(n) || n < min) return fail(name, value, `a number of at least ${min}`);
       return n;
+    },
+    /** An executable file, as an absolute path. */
+    executable(name: string): string | undefined {
+      const value = raw(name);
+      if (value === undefined) return undefined;
+      const path = resolve(value);
+      try {
+        if (!statSync(path).isFile()) throw new Error();
+        accessSync(path, constants.X_OK);
+      } catch {
+        return fail(name, value, 'the path of an executable file');
+      }
+      return path;
     },
     fail,
   };
@@ -165,6 +182,8 @@ export function loadConfig(env: Env = process.env): Config {
     routeVideo,
     logRequests: read.bool('UPSHOT_LOG_REQUESTS', true),
     cookieSecure: read.bool('UPSHOT_COOKIE_SECURE', baseUrl.startsWith('https:')),
+    ffmpegPath: read.executable('UPSHOT_FFMPEG_PATH'),
+    ffprobePath: read.executable('UPSHOT_FFPROBE_PATH'),
   };
 }
 

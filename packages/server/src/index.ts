@@ -6,6 +6,7 @@ import { createRepository } from './db/repository.ts';
 import { createLogger } from './http/logger.ts';
 import { initInstance } from './instance.ts';
 import { startExpirySweep } from './jobs/expiry-sweep.ts';
+import { configureVideoTools, videoTools } from './media/ffmpeg.ts';
 import { createImageDeleter } from './modules/images/delete.ts';
 import { createLocalStorage } from './storage/local.ts';
 
@@ -19,6 +20,8 @@ try {
   }
   throw error;
 }
+
+configureVideoTools({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
 
 // Info lines (one per upload) follow UPSHOT_LOG_REQUESTS; errors are always logged.
 const log = createLogger(config.logRequests);
@@ -51,6 +54,11 @@ app.listen({
 console.log(
   `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
 );
+// Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
+// one is reported at start rather than at the first video upload.
+videoTools().catch((error: unknown) => {
+  console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
+});
 
 const shutdown = () => {
   stopSweep();

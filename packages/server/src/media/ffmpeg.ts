@@ -1,11 +1,107 @@
-// Running the bundled ffmpeg/ffprobe binaries safely: an argument array (never a shell),
-// no stdin, a deadline that SIGKILLs the process, and bounded capture of its output.
+// Finding and running ffmpeg/ffprobe safely: an argument array (never a shell), no stdin, a
+// deadline that SIGKILLs the process, and bounded capture of its output.
 import { resolve } from 'node:path';
-import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
-import ffprobeInstaller from '@ffprobe-installer/ffprobe';
 
-export const ffmpegPath: string = ffmpegInstaller.path;
-export const ffprobePath: string = ffprobeInstaller.path;
+/** The ffmpeg/ffprobe in use (README: Video), for the health check and diagnostics. */
+export interface VideoTools {
+  ffmpeg: string;
+  ffprobe: string;
+  /** ffmpeg's version as `-version` names it, e.g. `5.1.9-0+deb12u1`. */
+  version: string;
+  /** At least one of them is the old build bundled through npm: no maintained one was found. */
+  bundled: boolean;
+}
+
+export interface VideoToolSettings {
+  /** UPSHOT_FFMPEG_PATH / UPSHOT_FFPROBE_PATH, already checked by loadConfig. */
+  ffmpegPath?: string | undefined;
+  ffprobePath?: string | undefined;
+  /** Where to look for `ffmpeg`/`ffprobe` when unset; default process.env.PATH. */
+  PATH?: string;
+  /** The bundled binaries, the last resort; default the optional installer packages. */
+  loadBundled?: () => Promise<{ ffmpeg: string; ffprobe: string }>;
+  /** Where the one warning about the bundled build goes; default console.warn. */
+  warn?: (line: string) => void;
+}
+
+const INSTALL_HINT =
+  'install a maintained build (Debian/Ubuntu: apt-get install ffmpeg) or set UPSHOT_FFMPEG_PATH and UPSHOT_FFPROBE_PATH';
+
+/** The optional npm packages, imported only when no other ffmpeg is found. */
+async function loadBundledTools(): Promise<{ ffmpeg: string; ffprobe: string }> {
+  try {
+    const [ffmpeg, ffprobe] = await Promise.all([
+      import('@ffmpeg-installer/ffmpeg'),
+      import('@ffprobe-installer/ffprobe'),
+    ]);
+    return { ffmpeg: ffmpeg.default.path, ffprobe: ffprobe.default.path };
+  } catch {
+    throw new Error(`ffmpeg and ffprobe are needed for videos: ${INSTALL_HINT}`);
+  }
+}
+
+/** `-version`'s first line, e.g. `ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026 ...`. */
+async function versionLine(bin: string): Promise<string> {
+  const result = await runTool(bin, ['-version'], {
+    timeoutMs: 10_000,
+    maxStdoutBytes: 1024 * 1024,
+  });
+  const line = new TextDecoder().decode(result.stdout).split('\n')[0]?.trim() ?? '';
+  if (result.exitCode !== 0 || !/ version /.test(line)) {
+    throw new Error(`${bin} -version did not run (exit ${result.exitCode}): ${INSTALL_HINT}`);
+  }
+  return line;
+}
+
+const versionOf = (line: string): string => /\sversion\s+(\S+)/.exec(line)?.[1] ?? 'unknown';
+
+/**
+ * Which binaries to run, each in this order: its setting, then PATH, then the bundled package.
+ * Runs `ffmpeg -version` once; warns once when a bundled binary is used.
+ */
+export async function resolveVideoTools(settings: VideoToolSettings = {}): Promise<VideoTools> {
+  const PATH = settings.PATH ?? process.env.PATH ?? '';
+  let ffmpeg = settings.ffmpegPath ?? Bun.which('ffmpeg', { PATH });
+  let ffprobe = settings.ffprobePath ?? Bun.which('ffprobe', { PATH });
+  let bundled: string | undefined;
+  if (!ffmpeg || !ffprobe) {
+    const fallback = await (settings.loadBundled ?? loadBundledTools)();
+    bundled = ffmpeg ? fallback.ffprobe : fallback.ffmpeg;
+    ffmpeg ??= fallback.ffmpeg;
+    ffprobe ??= fallback.ffprobe;
+  }
+  const version = versionOf(await versionLine(ffmpeg));
+  if (bundled) {
+    const line = await versionLine(bundled);
+    const year = /Copyright \(c\) \d{4}-(\d{4})/.exec(line)?.[1];
+    (settings.warn ?? console.warn)(
+      `Upshot: using the bundled ${line.split(' ')[0]} ${versionOf(line)}${year ? ` (from ${year})` : ''}, ` +
+        `which gets no security fixes, to read uploaded videos: ${INSTALL_HINT}`,
+    );
+  }
+  return { ffmpeg, ffprobe, version, bundled: bundled !== undefined };
+}
+
+let configured: VideoToolSettings = {};
+let resolving: Promise<VideoTools> | undefined;
+
+/** Sets where the binaries come from (the server does this at start); resolution stays lazy. */
+export function configureVideoTools(settings: VideoToolSettings): void {
+  configured = settings;
+  resolving = undefined;
+}
+
+/** The binaries in use, resolved at first use and kept; a failure is retried on the next call. */
+export function videoTools(): Promise<VideoTools> {
+  if (!resolving) {
+    const attempt = resolveVideoTools(configured);
+    resolving = attempt;
+    attempt.catch(() => {
+      if (resolving === attempt) resolving = undefined;
+    });
+  }
+  return resolving;
+}
 
 export type VideoContainer = 'mov' | 'matroska';
 

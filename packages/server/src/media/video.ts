@@ -1,18 +1,17 @@
 // Video uploads: probe the clip, check it is whole, take a poster frame from inside it and
 // make the JPEG variants (frame, 320x320 thumb, 500-wide medium) from that one decode.
-// Everything runs the bundled binaries through `runTool` (argv array, forced demuxer,
-// file-only protocol, deadline); nothing here blocks the event loop.
+// Everything runs ffmpeg/ffprobe (as videoTools() resolves them) through `runTool` (argv array,
+// forced demuxer, file-only protocol, deadline); nothing here blocks the event loop.
 import { open, stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { MediaError } from './errors.ts';
 import {
   containerFor,
-  ffmpegPath,
-  ffprobePath,
   inputArgs,
   type RunResult,
   runTool,
   type VideoContainer,
+  videoTools,
 } from './ffmpeg.ts';
 import type { EncodedFile } from './image.ts';
 import type { SniffedType } from './sniff.ts';
@@ -112,7 +111,7 @@ export async function probeVideo(
 ): Promise<VideoProbe> {
   const container = containerOf(type);
   const result = await runTool(
-    ffprobePath,
+    (await videoTools()).ffprobe,
     [
       '-hide_banner',
       '-v',
@@ -266,7 +265,7 @@ async function extractFramePng(
   timeoutMs: number,
 ): Promise<Uint8Array | null> {
   const result = await runTool(
-    ffmpegPath,
+    (await videoTools()).ffmpeg,
     [
       '-nostdin',
       '-hide_banner',
@@ -309,7 +308,7 @@ async function measureDuration(
   timeoutMs: number,
 ): Promise<number | null> {
   const result = await runTool(
-    ffmpegPath,
+    (await videoTools()).ffmpeg,
     [
       '-nostdin',
       '-hide_banner',

@@ -9,6 +9,7 @@ import { createRepository, type Repository } from '../../src/db/repository.ts';
 import { silentLogger } from '../../src/http/logger.ts';
 import { type Instance, initInstance } from '../../src/instance.ts';
 import { createLocalStorage } from '../../src/storage/local.ts';
+import { freePort } from '../support/process.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 
@@ -46,13 +47,6 @@ export interface TestServer {
   files(): Promise<string[]>;
   imageCount(): number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = probe.port ?? 0;
-  await probe.stop(true);
-  return port;
 }
 
 async function listFiles(root: string): Promise<string[]> {

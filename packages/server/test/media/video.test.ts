@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { MediaError } from '../../src/media/errors.ts';
-import { ffprobePath, inputArgs, runTool } from '../../src/media/ffmpeg.ts';
+import { inputArgs, runTool } from '../../src/media/ffmpeg.ts';
 import type { SniffedType } from '../../src/media/sniff.ts';
 import { type EncodedFile, probeVideo, processVideo } from '../../src/media/video.ts';
-import { defaultMp4Codec, ffmpeg, makeClip, truncateCopy } from '../fixtures/videos.ts';
+import { defaultMp4Codec, ffmpeg, ffprobe, makeClip, truncateCopy } from '../fixtures/videos.ts';
 
 const MP4: SniffedType = { kind: 'video', mime: 'video/mp4', extension: 'mp4' };
 const WEBM: SniffedType = { kind: 'video', mime: 'video/webm', extension: 'webm' };
@@ -103,7 +103,8 @@ beforeAll(async () => {
     }),
   ]);
   for (const path of made) clips[path.slice(dir.length + 1)] = path;
-});
+  // Over a dozen ffmpeg runs on a busy 2-core machine; `bun test` run here has a 5 s default.
+}, 60_000);
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -455,7 +456,7 @@ describe('disguised playlists are never followed', () => {
     await Bun.write(path, `ffconcat version 1.0\nfile '${clip('blue.mp4')}'\n`);
     // Control: an unguarded ffprobe told it is a concat script reads the other file.
     const unguarded = await runTool(
-      ffprobePath,
+      ffprobe,
       [
         '-v',
         'error',
