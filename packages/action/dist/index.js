@@ -27561,6 +27561,7 @@ var ApiErrors = {
   invalidBase64: spec(400, 120, "Invalid base64 string"),
   base64OverGet: spec(400, 130, "Upload using base64 source must be done using POST method."),
   urlUploadDisabled: spec(403, 403, "URL uploading is disabled"),
+  urlUploadGuests: spec(403, 403, "URL uploading is disabled for guests, use an API key"),
   urlNotAllowed: spec(403, 403, "URL not allowed"),
   urlFetchFailed: spec(400, 400, "Can't fetch the source URL"),
   unavailableFormat: spec(415, 613, "Unavailable image format"),
@@ -27576,10 +27577,16 @@ var ApiErrors = {
   invalidFormat: spec(400, 400, "Invalid format"),
   invalidExpiration: spec(400, 400, "Invalid expiration"),
   invalidParameter: (name) => spec(400, 400, `Invalid ${name}`),
+  tooManyTags: (maxTags, maxLength) => spec(400, 400, `Too many tags - max ${maxTags} tags of at most ${maxLength} characters`),
+  descriptionTooLong: (maxLength) => spec(400, 400, `Description too long - max ${maxLength} characters`),
   albumNotFound: spec(404, 404, "Album not found"),
   notFound: spec(404, 404, "Not found"),
   flooding: (limit, unit) => spec(429, 130, `Flooding detected. You can only upload ${limit} images per ${unit}`),
   storageFull: spec(507, 104, "No space left on storage"),
+  storageUnavailable: spec(503, 105, "Storage unavailable, try again later"),
+  databaseUnavailable: spec(503, 106, "Database unavailable, try again later"),
+  shuttingDown: spec(503, 107, "Server is restarting, try again"),
+  bodyTimeout: spec(408, 408, "Request body timed out"),
   internal: spec(500, 500, "Internal error")
 };
 var StatusText = {
@@ -27590,6 +27597,7 @@ var StatusText = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   411: "Length Required",
   413: "Payload Too Large",
   415: "Unsupported Media Type",
@@ -27604,8 +27612,13 @@ var statusText = (status) => StatusText[status] ?? "Error";
 var Limits = {
   titleMaxLength: 100,
   tagMaxLength: 32,
+  tagsMaxCount: 100,
+  tagsMaxTextLength: 4000,
+  descriptionMaxLength: 1e4,
+  albumNameMaxLength: 100,
   expirationMinSeconds: 5 * 60,
-  expirationMaxSeconds: 31536000
+  expirationMaxSeconds: 31536000,
+  expirationSaneMaxSeconds: 100 * 31536000
 };
 var UploadFormat = Type.Union([Type.Literal("json"), Type.Literal("txt"), Type.Literal("redirect")], { description: "Reply format", default: "json" });
 var UploadParams = Type.Object({

@@ -425,7 +425,7 @@ describe('forks and read-only tokens', () => {
     });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('::warning::The api-key input is empty');
-    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
+    expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([0, 0]);
     expect(s.github.requests).toEqual([]);
     expect(results(run)).toEqual(
       Object.keys(files)
@@ -458,7 +458,7 @@ describe('forks and read-only tokens', () => {
     expect(run.stdout).toContain('::warning::Commenting on pull request #42 was refused');
     expect(run.stdout).toContain('Resource not accessible by integration');
     expect(s.github.comments).toEqual([]);
-    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([4, 4]);
+    expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([4, 4]);
     expect(run.outputs['comment-id']).toBe('');
     await expectServed(s, results(run));
     expect(run.summary).toContain(`<img src="${row(run, 'e2e/screenshots/home.png').thumb_url}"`);
@@ -722,7 +722,7 @@ describe('uploads', () => {
       error: "Can't get target upload source info (HTTP 415, code 610)",
     });
     // The server refused it: nothing stored, no delete token handed out.
-    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([1, 1]);
+    expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([1, 1]);
     expectNoLeaks(s, run);
     const body = s.github.comments[0]!.body;
     expect(body).toContain('1 uploaded, 0 unchanged, 1 failed');
@@ -760,7 +760,7 @@ describe('uploads', () => {
     });
     expect(run.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
-    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([count, count]);
+    expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([count, count]);
     const [comment] = s.github.comments;
     expect(comment!.body.length).toBeLessThanOrEqual(65_536);
     expect(comment!.body.length).toBeGreaterThan(40_000);
@@ -802,7 +802,7 @@ describe('uploads', () => {
     ]);
     expect(s.upshot.uploads()).toBe(count + (count - listed));
     // The server knew those bytes: it answered with the images it already had.
-    expect(s.upshot.server.imageCount()).toBe(count);
+    expect(await s.upshot.server.imageCount()).toBe(count);
     expect(rows.map((r) => r.url)).toEqual(results(run).map((r) => r.url));
     expect(s.github.comments).toHaveLength(1);
     expectNoLeaks(s, again, { tokensBefore });
@@ -818,7 +818,7 @@ describe('if-no-files-found', () => {
       event: prEvent(),
       inputs: { path: 'screenshots/**/*.png', 'if-no-files-found': mode },
     });
-    expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
+    expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([0, 0]);
     expect(s.github.requests).toEqual([]);
     return run;
   };
@@ -864,5 +864,5 @@ test('invalid inputs fail the step with one clear error', async () => {
   expect(run.stdout).toContain(
     '::error::Input comment must be one of update, new, off; got "sometimes"',
   );
-  expect([s.upshot.uploads(), s.upshot.server.imageCount()]).toEqual([0, 0]);
+  expect([s.upshot.uploads(), await s.upshot.server.imageCount()]).toEqual([0, 0]);
 });

@@ -74,9 +74,9 @@ async function served(url: string): Promise<{ status: number; md5: string }> {
   return { status: response.status, md5: md5(new Uint8Array(await response.arrayBuffer())) };
 }
 
-const rowOf = (idEncoded: string) => {
+const rowOf = async (idEncoded: string) => {
   const id = server.instance.ids.decode(idEncoded);
-  return id === null ? null : server.repo.findImage(id);
+  return id === null ? null : server.repos.images.find(id);
 };
 
 /** A file URL the server gives for an upload of `name` (a repeat may carry a suffix). */
@@ -135,7 +135,7 @@ describe.concurrent('upshot upload against the real server', () => {
       });
       expect(entry.url).toMatch(fileUrl(name));
       expect(entry).not.toHaveProperty('delete_url');
-      const row = rowOf(entry.id as string);
+      const row = await rowOf(entry.id as string);
       expect(row?.uploadMd5).toBe(md5(bytes));
       expect(await served(entry.url as string)).toEqual({ status: 200, md5: md5(bytes) });
       for (const link of ['thumb_url', 'url_viewer', 'url_short', 'display_url']) {
@@ -146,8 +146,8 @@ describe.concurrent('upshot upload against the real server', () => {
   });
 
   test('every upload option lands in the database row', async () => {
-    const album = server.repo.createAlbum({ userId: 1, name: 'CLI', now: new Date() });
-    const category = server.repo.createCategory('CLI shots', 'cli-shots');
+    const album = await server.repos.albums.create({ userId: 1, name: 'CLI', now: new Date() });
+    const category = await server.repos.albums.createCategory('CLI shots', 'cli-shots');
     const result = await cli([
       'upload',
       'photo.jpg',
@@ -181,7 +181,7 @@ describe.concurrent('upshot upload against the real server', () => {
     expect(entry.upload_md5).toBe(md5(files['photo.jpg']!));
     // Resized, so the stored file differs from what was sent.
     expect(entry.md5).not.toBe(entry.upload_md5);
-    const row = rowOf(entry.id);
+    const row = await rowOf(entry.id);
     expect({
       title: row?.title,
       description: row?.description,
@@ -288,7 +288,7 @@ describe.concurrent('upshot upload against the real server', () => {
       expect(missing.stderr).toContain('upshot: File not found: gone.png');
       expect([noMatch.code, noMatch.stdout]).toEqual([2, '']);
       expect(noMatch.stderr).toContain('upshot: No files match shots/*.gif');
-      expect(own.imageCount()).toBe(0);
+      expect(await own.imageCount()).toBe(0);
       expect(await own.files()).toEqual([]);
     } finally {
       await own.stop();

@@ -57,10 +57,10 @@ function countingFetch() {
   return { fetch: wrapped, calls };
 }
 
-const rowOf = (idEncoded: string) => {
+const rowOf = async (idEncoded: string) => {
   const id = server.instance.ids.decode(idEncoded);
   if (id === null) throw new Error(`not an encoded id: ${idEncoded}`);
-  const row = server.repo.findImage(id);
+  const row = await server.repos.images.find(id);
   if (!row) throw new Error(`no image row ${id}`);
   return row;
 };
@@ -148,7 +148,7 @@ describe('every input kind', () => {
       // The reply is what the server sent, and the file it names is the one stored.
       expect((result.reply as { image: { url: string } }).image.url).toBe(image.url);
       expect(await served(image.url)).toEqual({ status: 200, md5: md5(bytes) });
-      const row = rowOf(image.id_encoded);
+      const row = await rowOf(image.id_encoded);
       expect([row.uploadMd5, row.md5, row.userId]).toEqual([md5(bytes), image.md5, 1]);
     },
   );
@@ -156,8 +156,8 @@ describe('every input kind', () => {
 
 describe('every parameter lands on the server', () => {
   test('title, description, tags, album, category, width, expiration, nsfw', async () => {
-    const album = server.repo.createAlbum({ userId: 1, name: 'Nightly', now: new Date() });
-    const category = server.repo.createCategory('Screens', 'screens');
+    const album = await server.repos.albums.create({ userId: 1, name: 'Nightly', now: new Date() });
+    const category = await server.repos.albums.createCategory('Screens', 'screens');
     const bytes = await jpeg(400, 300);
     const client = createClient({ baseUrl: server.url, apiKey: server.adminKey });
 
@@ -203,7 +203,7 @@ describe('every parameter lands on the server', () => {
     expect(md5Matches({ image, md5: sent, missing, reply: null })).toBe(true);
     expect((await served(image.url)).md5).toBe(image.md5);
 
-    const row = rowOf(image.id_encoded);
+    const row = await rowOf(image.id_encoded);
     expect({
       title: row.title,
       description: row.description,
@@ -230,7 +230,7 @@ describe('every parameter lands on the server', () => {
   });
 
   test('the other spellings: tags as text, nsfw false, expiration in seconds, category as text', async () => {
-    const category = server.repo.createCategory('Other', 'other');
+    const category = await server.repos.albums.createCategory('Other', 'other');
     const client = createClient({ baseUrl: server.url, apiKey: server.adminKey });
     const { image } = await client.upload(await png(30, 20, colour(40)), {
       tags: 'alpha, beta',
@@ -238,7 +238,7 @@ describe('every parameter lands on the server', () => {
       expiration: 3600,
       category_id: String(category.id),
     });
-    const row = rowOf(image.id_encoded);
+    const row = await rowOf(image.id_encoded);
     expect([row.tags, row.nsfw, row.categoryId, row.albumId]).toEqual([
       ['alpha', 'beta'],
       false,
@@ -263,7 +263,7 @@ describe('every parameter lands on the server', () => {
     const [, datePath, name] = /\/images\/(\d{4}\/\d{2}\/\d{2})\/([^/.]+)\.png$/.exec(
       result.image.url,
     ) ?? ['', '', ''];
-    const rows = server.repo.findImagesByName(datePath, [name]);
+    const rows = await server.repos.images.findLiveByName(datePath, [name], new Date());
     expect(rows.map((row) => [row.title, row.uploadMd5])).toEqual([['Plain', md5(bytes)]]);
   });
 });
@@ -294,7 +294,7 @@ describe('the imgbb dialect', () => {
       url: data.image.url,
     }).toEqual({ title: 'From imgbb', size: [24, 12], expiration: '600', url: data.url });
     expect(Math.abs(Number(data.time) * 1000 - Date.now())).toBeLessThan(60_000);
-    const row = rowOf(data.id);
+    const row = await rowOf(data.id);
     expect([row.title, row.uploadMd5, result.md5]).toEqual(['From imgbb', md5(bytes), md5(bytes)]);
     expect(await served(data.url)).toEqual({ status: 200, md5: md5(bytes) });
     expect((await fetch(data.delete_url)).status).toBe(200);
@@ -311,7 +311,7 @@ describe('the imgbb dialect', () => {
       26,
       '0',
     ]);
-    expect(rowOf(result.data.id).title).toBe('Mode');
+    expect((await rowOf(result.data.id)).title).toBe('Mode');
   });
 });
 
@@ -325,7 +325,7 @@ describe('errors', () => {
       retries: 3,
       retryDelayMs: 1,
     });
-    const before = server.imageCount();
+    const before = await server.imageCount();
     const error = await client.upload(await png(9, 9, colour(60))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpshotError);
     const { kind, status, code, message, retryable, attempts } = error as UpshotError;
@@ -338,7 +338,7 @@ describe('errors', () => {
       attempts: 1,
     });
     expect(calls.calls).toHaveLength(1);
-    expect(server.imageCount()).toBe(before);
+    expect(await server.imageCount()).toBe(before);
     // checkKey says the same without uploading.
     const checked = await client.checkKey().catch((e: unknown) => e);
     expect((checked as UpshotError).message).toBe('Invalid API key.');
@@ -438,7 +438,7 @@ describe('errors', () => {
         1,
       ]);
       expect(calls.calls).toHaveLength(1);
-      expect(small.imageCount()).toBe(0);
+      expect(await small.imageCount()).toBe(0);
     } finally {
       await small.stop();
     }
@@ -612,7 +612,7 @@ describe('uploadMany', () => {
     for (const result of uploaded) {
       expect(result.missing).toEqual([]);
       expect(md5Matches(result)).toBe(true);
-      expect(rowOf(result.image.id_encoded).tags).toEqual(['batch']);
+      expect((await rowOf(result.image.id_encoded)).tags).toEqual(['batch']);
     }
     const count = (type: UploadProgressEvent['type']) =>
       events.filter((event) => event.type === type).length;

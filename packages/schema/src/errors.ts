@@ -39,6 +39,8 @@ export const ApiErrors = {
   invalidBase64: spec(400, 120, 'Invalid base64 string'),
   base64OverGet: spec(400, 130, 'Upload using base64 source must be done using POST method.'),
   urlUploadDisabled: spec(403, 403, 'URL uploading is disabled'),
+  /** Upshot: guests may not upload from a URL; saying so beats "disabled". */
+  urlUploadGuests: spec(403, 403, 'URL uploading is disabled for guests, use an API key'),
   urlNotAllowed: spec(403, 403, 'URL not allowed'),
   urlFetchFailed: spec(400, 400, "Can't fetch the source URL"),
   unavailableFormat: spec(415, 613, 'Unavailable image format'),
@@ -55,11 +57,22 @@ export const ApiErrors = {
   invalidFormat: spec(400, 400, 'Invalid format'),
   invalidExpiration: spec(400, 400, 'Invalid expiration'),
   invalidParameter: (name: string) => spec(400, 400, `Invalid ${name}`),
+  tooManyTags: (maxTags: number, maxLength: number) =>
+    spec(400, 400, `Too many tags - max ${maxTags} tags of at most ${maxLength} characters`),
+  descriptionTooLong: (maxLength: number) =>
+    spec(400, 400, `Description too long - max ${maxLength} characters`),
   albumNotFound: spec(404, 404, 'Album not found'),
   notFound: spec(404, 404, 'Not found'),
   flooding: (limit: number, unit: string) =>
     spec(429, 130, `Flooding detected. You can only upload ${limit} images per ${unit}`),
   storageFull: spec(507, 104, 'No space left on storage'),
+  /** Upshot: the object store or the database did not answer; retry after a pause. */
+  storageUnavailable: spec(503, 105, 'Storage unavailable, try again later'),
+  databaseUnavailable: spec(503, 106, 'Database unavailable, try again later'),
+  /** Upshot: the server is shutting down; the upload was not stored, send it again. */
+  shuttingDown: spec(503, 107, 'Server is restarting, try again'),
+  /** Upshot: the request body did not arrive in time. */
+  bodyTimeout: spec(408, 408, 'Request body timed out'),
   internal: spec(500, 500, 'Internal error'),
 } as const;
 
@@ -72,6 +85,7 @@ export const StatusText: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   411: 'Length Required',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',

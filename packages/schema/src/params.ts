@@ -5,8 +5,18 @@ import { Binary } from './formats.ts';
 export const Limits = {
   titleMaxLength: 100,
   tagMaxLength: 32,
+  /** Upshot: more distinct tags than this is refused (Chevereto has no limit). */
+  tagsMaxCount: 100,
+  /** Upshot: a `tags` value longer than this is refused before it is split. */
+  tagsMaxTextLength: 4_000,
+  /** Upshot: image and album descriptions, in characters. */
+  descriptionMaxLength: 10_000,
+  /** Upshot: album names, in characters. */
+  albumNameMaxLength: 100,
   expirationMinSeconds: 5 * 60,
   expirationMaxSeconds: 31_536_000,
+  /** Upshot: a duration beyond this (100 years) is refused rather than clamped. */
+  expirationSaneMaxSeconds: 100 * 31_536_000,
 } as const;
 
 export const UploadFormat = Type.Union(

@@ -38,6 +38,16 @@ export interface Config {
   routeImage: string;
   routeVideo: string;
   logRequests: boolean;
+  /** PostgreSQL when set (postgres:// or postgresql://); SQLite in the data folder otherwise. */
+  databaseUrl: string | undefined;
+  /** Where files go: the local data folder, or an S3-compatible bucket. */
+  storage: 'local' | 's3';
+  /** File URLs in replies start here (a CDN or a public bucket) instead of the base URL. */
+  publicFilesUrl: string | undefined;
+  /** The whole request body must arrive within this (slow or stuck clients). */
+  bodyTimeoutMs: number;
+  /** On SIGTERM/SIGINT, running requests get this long to finish before they are aborted. */
+  shutdownTimeoutMs: number;
   /** Session cookies get the Secure flag; on by default when the base URL is https. */
   cookieSecure: boolean;
   /** ffmpeg/ffprobe to run (absolute); unset: found on PATH, else the bundled build (README: Video). */
@@ -154,6 +164,31 @@ export function loadConfig(env: Env = process.env): Config {
       trustProxyRaw,
       'false, true, a number of proxies, or a comma-separated list of addresses, CIDR ranges, loopback, linklocal or uniquelocal',
     );
+  const databaseUrl = read.optional('UPSHOT_DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    read.fail(
+      'UPSHOT_DATABASE_URL',
+      databaseUrl.replace(/\/\/[^@/]*@/, '//<credentials>@'),
+      'a postgres:// or postgresql:// URL (or unset for SQLite in the data folder)',
+    );
+  }
+  const storage = read.string('UPSHOT_STORAGE', 'local');
+  if (storage !== 'local' && storage !== 's3') read.fail('UPSHOT_STORAGE', storage, 'local or s3');
+  const publicFilesRaw = read.optional('UPSHOT_PUBLIC_FILES_URL');
+  let publicFilesUrl: string | undefined;
+  if (publicFilesRaw !== undefined) {
+    try {
+      const url = new URL(publicFilesRaw);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+      publicFilesUrl = url.href.replace(/\/+$/, '');
+    } catch {
+      read.fail(
+        'UPSHOT_PUBLIC_FILES_URL',
+        publicFilesRaw,
+        'an http(s) URL such as https://cdn.example.com',
+      );
+    }
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -184,10 +219,10 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: read.bool('UPSHOT_COOKIE_SECURE', baseUrl.startsWith('https:')),
     ffmpegPath: read.executable('UPSHOT_FFMPEG_PATH'),
     ffprobePath: read.executable('UPSHOT_FFPROBE_PATH'),
+    databaseUrl,
+    storage: storage as 'local' | 's3',
+    publicFilesUrl,
+    bodyTimeoutMs: read.int('UPSHOT_BODY_TIMEOUT_S', 300, 1, 86_400) * 1000,
+    shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
   };
 }
-
-/** Largest request body worth reading: the larger upload limit as base64, plus room for fields. */
-export const maxRequestBytes = (config: Config): number =>
-  Math.ceil(Math.max(config.maxUploadMbUser, config.maxUploadMbGuest) * 1_000_000 * (4 / 3)) +
-  1_000_000;

@@ -1,14 +1,8 @@
-import { join } from 'node:path';
-import { createApp } from './app.ts';
+// The process: read the settings, start the server, listen, and drain on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
-import { createRepository } from './db/repository.ts';
 import { createLogger } from './http/logger.ts';
-import { initInstance } from './instance.ts';
-import { startExpirySweep } from './jobs/expiry-sweep.ts';
 import { configureVideoTools, videoTools } from './media/ffmpeg.ts';
-import { createImageDeleter } from './modules/images/delete.ts';
-import { createLocalStorage } from './storage/local.ts';
+import { createServer } from './server.ts';
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -25,34 +19,19 @@ configureVideoTools({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobe
 
 // Info lines (one per upload) follow UPSHOT_LOG_REQUESTS; errors are always logged.
 const log = createLogger(config.logRequests);
-const { db } = openDatabase(join(config.dataDir, 'upshot.sqlite'));
-const repo = createRepository(db);
-const storage = createLocalStorage(config.dataDir);
-const instance = initInstance(config, repo);
+const upshot = await createServer(config, { log });
 
-if (instance.generatedAdminKey) {
+if (upshot.instance.generatedAdminKey) {
   // Shown once, on the start that created the admin; only its hash is kept.
   console.log(
-    `\nAdmin API key (shown only now, keep it safe):\n\n  ${instance.generatedAdminKey}\n`,
+    `\nAdmin API key (shown only now, keep it safe):\n\n  ${upshot.instance.generatedAdminKey}\n\nSign in at ${config.baseUrl}/signin as "admin" with this key as the password, then set one in Settings.\nLost it? Run: bun run upshot-admin reset-admin-key\n`,
   );
 }
 
-const app = createApp({ config, repo, storage, instance, log });
-const stopSweep = startExpirySweep({
-  repo,
-  deleter: createImageDeleter(storage, repo),
-  now: () => new Date(),
-  log,
-});
-
-app.listen({
-  port: config.port,
-  hostname: config.host,
-  // Out of reach on purpose: createApp refuses oversized bodies in the contract's envelope.
-  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-});
+upshot.listen();
+await upshot.startJobs();
 console.log(
-  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
+  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
 );
 // Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
 // one is reported at start rather than at the first video upload.
@@ -60,9 +39,21 @@ videoTools().catch((error: unknown) => {
   console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
 });
 
-const shutdown = () => {
-  stopSweep();
-  void app.stop().then(() => process.exit(0));
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(
+    `${signal}: draining (up to ${Math.round(config.shutdownTimeoutMs / 1000)} s), then stopping`,
+  );
+  try {
+    const { aborted } = await upshot.stop();
+    if (aborted > 0) console.log(`${aborted} request(s) were still running and got a 503`);
+    process.exit(0);
+  } catch (error) {
+    log.error('shutdown failed', { error });
+    process.exit(1);
+  }
 };
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

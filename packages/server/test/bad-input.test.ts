@@ -22,7 +22,7 @@ async function refused(res: Response, status: number, code: number, message: str
     code,
     message,
   });
-  expect(server.imageCount()).toBe(0);
+  expect(await server.imageCount()).toBe(0);
   expect(await server.files()).toEqual([]);
   expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 }
@@ -132,7 +132,7 @@ describe('bad input is refused and leaves nothing behind', () => {
     await refused(res, 413, 400, 'File too big - max 2 MB');
   });
 
-  test('a body without a length: multipart uploads stream within the limit, anything else needs a length', async () => {
+  test('a body without a length streams within the limit, whatever its type', async () => {
     const chunked = (parts: Uint8Array[]) =>
       new ReadableStream<Uint8Array>({
         start(controller) {
@@ -161,10 +161,12 @@ describe('bad input is refused and leaves nothing behind', () => {
 
     await refused(
       await send(new TextEncoder().encode('{"source":"x"}'), 'application/json'),
-      411,
-      411,
-      'Length Required',
+      400,
+      120,
+      'Invalid base64 string',
     );
+    const hugeJson = new TextEncoder().encode(`{"source":"${'A'.repeat(3_800_000)}"}`);
+    await refused(await send(hugeJson, 'application/json'), 413, 400, 'File too big - max 2 MB');
 
     const ok = await encode(await png(20, 20));
     const res = await send(ok.body, ok.type);
@@ -173,7 +175,7 @@ describe('bad input is refused and leaves nothing behind', () => {
     expect(image.original_filename).toBe('streamed.png');
     // The other tests here expect an empty instance.
     expect((await fetch(image.delete_url, { method: 'POST' })).status).toBe(200);
-    expect(server.imageCount()).toBe(0);
+    expect(await server.imageCount()).toBe(0);
   });
 
   test('a malformed multipart body', async () => {
@@ -191,7 +193,7 @@ describe('bad input is refused and leaves nothing behind', () => {
       status_code: 400,
       error: { code: expect.any(Number), message: expect.any(String) },
     });
-    expect(server.imageCount()).toBe(0);
+    expect(await server.imageCount()).toBe(0);
   });
 
   test('garbage parameters', async () => {

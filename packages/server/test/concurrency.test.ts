@@ -32,13 +32,13 @@ describe('uploads at the same time', () => {
 
   test('the same bytes at the same time are stored once', async () => {
     const bytes = await png(77, 33, { r: 1, g: 200, b: 3 });
-    const before = server.imageCount();
+    const before = await server.imageCount();
     const replies = await Promise.all(
       [0, 1, 2].map(
         async () => (await (await server.upload({ source: file(bytes, 'same.png') })).json()).image,
       ),
     );
-    expect(server.imageCount()).toBe(before + 1);
+    expect(await server.imageCount()).toBe(before + 1);
     expect(new Set(replies.map((image) => image.id_encoded)).size).toBe(1);
     expect(new Set(replies.map((image) => image.delete_url)).size).toBe(3);
     for (const image of replies) expect((await fetch(image.delete_url)).status).toBe(200);

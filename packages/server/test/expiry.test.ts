@@ -2,12 +2,8 @@ import { describe, expect, test } from 'bun:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../src/http/logger.ts';
-import { startExpirySweep } from '../src/jobs/expiry-sweep.ts';
-import { createImageDeleter } from '../src/modules/images/delete.ts';
-import { createLocalStorage } from '../src/storage/local.ts';
 import { file, png } from './helpers/images.ts';
-import { createClock, startTestServer, type TestServer } from './helpers/server.ts';
+import { createClock, startTestServer } from './helpers/server.ts';
 
 /** Resolves once `condition` holds, checking after each turn of the event loop. */
 async function until(condition: () => boolean | Promise<boolean>, what: string, turns = 2000) {
@@ -18,14 +14,8 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const sweepFor = (server: TestServer, clock: ReturnType<typeof createClock>) =>
-  startExpirySweep({
-    repo: server.repo,
-    deleter: createImageDeleter(createLocalStorage(server.dataDir), server.repo),
-    now: clock.now,
-    log: silentLogger,
-    intervalMs: 20,
-  });
+/** The server's own sweep and file removal, running every 20 ms. */
+const fastJobs = { server: { intervals: { sweepMs: 20, deletionsMs: 20 } } };
 
 describe('the expiry sweep', () => {
   test('removes what expired while the server was down, at the next start, and nothing else', async () => {
@@ -49,20 +39,20 @@ describe('the expiry sweep', () => {
       await first.stop();
 
       clock.advance(6 * 60 * 1000);
-      const second = await startTestServer({}, { dataDir, clock });
-      const stop = sweepFor(second, clock);
+      const second = await startTestServer({}, { dataDir, clock, ...fastJobs });
       try {
         await until(
           async () => !(await second.files()).some((f) => f.includes('short')),
           'the sweep',
         );
-        expect(second.repo.findImage(second.instance.ids.decode(short.id_encoded)!)).toBeNull();
+        expect(
+          await second.repos.images.find(second.instance.ids.decode(short.id_encoded)!),
+        ).toBeNull();
         for (const kept of [long, forever]) {
           expect((await fetch(kept.url.replace(first.url, second.url))).status).toBe(200);
         }
         expect((await second.files()).filter((f) => f.startsWith('images/')).length).toBe(4); // 2 images × (main + thumb)
       } finally {
-        stop();
         await second.stop();
       }
     } finally {
@@ -72,8 +62,7 @@ describe('the expiry sweep', () => {
 
   test('removes an image soon after it expires while running, and never before', async () => {
     const clock = createClock(new Date('2026-06-01T10:00:00Z'));
-    const server = await startTestServer({}, { clock });
-    const stop = sweepFor(server, clock);
+    const server = await startTestServer({}, { clock, ...fastJobs });
     try {
       const image = (
         await (
@@ -85,14 +74,18 @@ describe('the expiry sweep', () => {
       // Several sweeps pass (20 ms apart) before expiry: the image stays.
       const ticksBefore = Date.now();
       await until(() => Date.now() - ticksBefore > 100, 'a few sweeps');
-      expect(server.repo.findImage(id)).not.toBeNull();
+      expect(await server.repos.images.find(id)).not.toBeNull();
       expect((await fetch(image.url)).status).toBe(200);
 
       clock.advance(60 * 1000 + 1);
-      await until(() => server.repo.findImage(id) === null, 'the sweep');
-      expect((await server.files()).some((f) => f.includes('soon'))).toBe(false);
+      await until(async () => (await server.repos.images.find(id)) === null, 'the sweep');
+      // The row goes first; its files follow (jobs/file-deletions.ts).
+      await until(
+        async () => !(await server.files()).some((f) => f.includes('soon')),
+        'the files to go',
+      );
+      expect((await fetch(image.url)).status).toBe(404);
     } finally {
-      stop();
       await server.stop();
     }
   });

@@ -3,22 +3,19 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { createRepository } from '../src/db/repository.ts';
 import { type Logger, silentLogger } from '../src/http/logger.ts';
-import { initInstance } from '../src/instance.ts';
+import { createServer, type ServerOptions } from '../src/server.ts';
 import { createLocalStorage } from '../src/storage/local.ts';
 import { type Storage, StorageFullError } from '../src/storage/storage.ts';
 import { file, png } from './helpers/images.ts';
 import { ADMIN_KEY } from './helpers/server.ts';
 
-/** The app on a real port with its own storage; the database stays in `dbDir`. */
+/** The server on a real port with its own storage; the database stays in `dbDir`. */
 async function startWith(
   storage: Storage,
   dbDir: string,
-  fetchSource?: Parameters<typeof createApp>[0]['fetchSource'],
+  fetchSource?: ServerOptions['fetchSource'],
   log: Logger = silentLogger,
 ) {
   const config = loadConfig({
@@ -26,18 +23,10 @@ async function startWith(
     UPSHOT_ADMIN_KEY: ADMIN_KEY,
     UPSHOT_LOG_REQUESTS: 'false',
   });
-  const { db, sqlite } = openDatabase(join(dbDir, 'upshot.sqlite'));
-  const repo = createRepository(db);
-  const app = createApp({
-    config,
-    repo,
-    storage,
-    instance: initInstance(config, repo),
-    log,
-    fetchSource,
-  });
-  app.listen({ port: 0, hostname: '127.0.0.1' });
-  const url = `http://127.0.0.1:${app.server!.port}`;
+  const upshot = await createServer(config, { storage, fetchSource, log });
+  const server = upshot.listen(0, '127.0.0.1');
+  await upshot.startJobs();
+  const url = `http://127.0.0.1:${server.port}`;
   const upload = (fields: Record<string, string | Blob>) => {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
@@ -47,15 +36,11 @@ async function startWith(
       body: form,
     });
   };
-  const rows = () => (sqlite.query('SELECT count(*) AS n FROM images').get() as { n: number }).n;
   return {
     url,
     upload,
-    rows,
-    stop: async () => {
-      await app.stop(true);
-      sqlite.close();
-    },
+    rows: () => upshot.repos.images.countRows(),
+    stop: () => upshot.stop(0),
   };
 }
 
@@ -106,14 +91,14 @@ describe('storage full', () => {
           status_txt: 'Insufficient Storage',
         },
       });
-      expect(server.rows()).toBe(0);
+      expect(await server.rows()).toBe(0);
       const left = (await readdir(mediaDir, { recursive: true, withFileTypes: true })).filter((e) =>
         e.isFile(),
       );
       expect(left.map((e) => e.name)).toEqual([]);
       const small = await server.upload({ source: file(await png(20, 20), 'small.png') });
       expect(small.status).toBe(200);
-      expect(server.rows()).toBe(1);
+      expect(await server.rows()).toBe(1);
     } finally {
       await server.stop();
       if (mounted) spawnSync('umount', [mediaDir]);
@@ -147,7 +132,7 @@ describe('an unexpected failure', () => {
       expect(res.headers.get('x-request-id')).toBe(body.error.request_id);
       expect(text).not.toContain('secret');
       expect(text).not.toContain('at ');
-      expect(server.rows()).toBe(0);
+      expect(await server.rows()).toBe(0);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     } finally {
       await server.stop();
@@ -177,9 +162,11 @@ describe('logs', () => {
       });
       expect(lines).toEqual([
         expect.stringMatching(
-          /^upload \{"id":1,"type":"image","bytes":\d+,"by":"user 1","duplicate":false,"ms":\d+\}$/,
+          /^upload \{"requestId":"[0-9a-f-]{36}","id":1,"type":"image","bytes":\d+,"by":"user 1","duplicate":false,"ms":\d+\}$/,
         ),
-        'upload refused {"status":401,"code":100,"message":"Invalid API key."}',
+        expect.stringMatching(
+          /^upload refused \{"requestId":"[0-9a-f-]{36}","status":401,"code":100,"message":"Invalid API key."\}$/,
+        ),
       ]);
       for (const secret of [ADMIN_KEY, token, 'private-name', 'wrong-key-0123456789']) {
         expect(lines.join('\n')).not.toContain(secret);

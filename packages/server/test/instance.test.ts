@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { createRepository } from '../src/db/repository.ts';
-import { initInstance } from '../src/instance.ts';
-import { hashSecret } from '../src/modules/keys/keys.ts';
+import { openSqlite } from '../src/db/database.ts';
+import { createRepositories } from '../src/db/repositories/index.ts';
+import { initInstance } from '../src/services/instance.ts';
+import { hashSecret } from '../src/services/keys.ts';
 
 describe('first start and restarts', () => {
   test('salt, guest key and admin are made once and kept in the SQLite file', async () => {
@@ -14,30 +14,34 @@ describe('first start and restarts', () => {
     try {
       const file = join(dir, 'upshot.sqlite');
       const config = loadConfig({ UPSHOT_DATA_DIR: dir });
-      const first = openDatabase(file);
-      const a = initInstance(config, createRepository(first.db));
+      const first = await openSqlite(file);
+      const repos = createRepositories(first);
+      const a = await initInstance(config, repos);
       expect(a.guestKey).toMatch(/^[0-9a-f]{64}$/);
       expect(a.generatedAdminKey).toMatch(/^chv_[A-Za-z0-9]+_[0-9a-f]{64}$/);
-      const repo = createRepository(first.db);
-      expect(repo.findApiKey(hashSecret(a.generatedAdminKey!))?.user).toMatchObject({
+      expect((await repos.keys.find(hashSecret(a.generatedAdminKey!)))?.user).toMatchObject({
         username: 'admin',
         isAdmin: true,
       });
       // Only the hash is stored.
-      const stored = first.sqlite.query('SELECT key_hash FROM api_keys').all() as {
+      const handle = first.sqlite!.handle;
+      const stored = handle.query('SELECT key_hash FROM api_keys').all() as {
         key_hash: string;
       }[];
       expect(stored.map((r) => r.key_hash)).toEqual([hashSecret(a.generatedAdminKey!)]);
-      expect(first.sqlite.query('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
-      first.sqlite.close();
+      expect(handle.query('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+      // An acknowledged upload survives power loss: the WAL is synced at every commit.
+      expect(handle.query('PRAGMA synchronous').get()).toEqual({ synchronous: 2 });
+      await first.close();
 
-      const second = openDatabase(file);
-      const b = initInstance(config, createRepository(second.db));
+      const second = await openSqlite(file);
+      const b = await initInstance(config, createRepositories(second));
       expect(b.guestKey).toBe(a.guestKey);
+      expect(b.sessionSecret).toBe(a.sessionSecret);
       expect(b.generatedAdminKey).toBeNull();
       expect(b.ids.encode(12345)).toBe(a.ids.encode(12345));
-      expect(createRepository(second.db).countUsers()).toBe(1);
-      second.sqlite.close();
+      expect(await createRepositories(second).users.count()).toBe(1);
+      await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -47,18 +51,19 @@ describe('first start and restarts', () => {
     const dir = await mkdtemp(join(tmpdir(), 'upshot-instance-'));
     try {
       const key = 'any form at all, 32 chars or more!!';
-      const { db, sqlite } = openDatabase(join(dir, 'db.sqlite'));
+      const database = await openSqlite(join(dir, 'db.sqlite'));
       const config = loadConfig({
         UPSHOT_ADMIN_KEY: key,
         UPSHOT_GUEST_KEY: 'g'.repeat(40),
         UPSHOT_ID_SALT: '',
         UPSHOT_ID_PADDING: '999',
       });
-      const instance = initInstance(config, createRepository(db));
+      const repos = createRepositories(database);
+      const instance = await initInstance(config, repos);
       expect(instance.generatedAdminKey).toBeNull();
       expect(instance.guestKey).toBe('g'.repeat(40));
-      expect(createRepository(db).findApiKey(hashSecret(key))?.user.username).toBe('admin');
-      sqlite.close();
+      expect((await repos.keys.find(hashSecret(key)))?.user.username).toBe('admin');
+      await database.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

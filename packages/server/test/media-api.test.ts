@@ -227,12 +227,14 @@ describe('video through the API', () => {
       container: 'mp4',
     });
     const cut = await truncateCopy(path, join(clips, 'cut.mp4'), 0.5);
-    const before = { rows: server.imageCount(), files: (await server.files()).length };
+    const before = { rows: await server.imageCount(), files: (await server.files()).length };
     const res = await server.upload({ source: file(u8(await readFile(cut)), 'cut.mp4') });
     expect({ status: res.status, body: await res.json() }).toMatchObject({
       status: 400,
       body: { error: { code: 400, message: 'Invalid video file provided' } },
     });
-    expect({ rows: server.imageCount(), files: (await server.files()).length }).toEqual(before);
+    expect({ rows: await server.imageCount(), files: (await server.files()).length }).toEqual(
+      before,
+    );
   });
 });

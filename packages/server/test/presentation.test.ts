@@ -1,18 +1,23 @@
 import { describe, expect, test } from 'bun:test';
-import { candidateNames } from '../src/modules/images/files.ts';
+import { candidateNames } from '../src/services/images/files.ts';
 import {
   formatDuration,
   formatSize,
   howLongAgo,
   truncateTitle,
-} from '../src/modules/images/formatting.ts';
+} from '../src/services/images/formatting.ts';
 import {
   addDuration,
   applyGuestPolicy,
   parseExpiration,
-} from '../src/modules/upload/expiration.ts';
-import { cleanName, parseTags, seoSlug, titleFromFilename } from '../src/modules/upload/naming.ts';
-import { decodeBase64 } from '../src/modules/upload/source.ts';
+} from '../src/services/uploads/expiration.ts';
+import {
+  cleanName,
+  parseTags,
+  seoSlug,
+  titleFromFilename,
+} from '../src/services/uploads/naming.ts';
+import { decodeBase64 } from '../src/services/uploads/source.ts';
 
 describe('names (CONTRACT.md §3)', () => {
   test('cleanName', () => {
@@ -87,7 +92,31 @@ describe('expiration (CONTRACT.md §7)', () => {
     expect(parseExpiration('0', now)).toBeNull();
     expect(parseExpiration(undefined, now)).toBeNull();
     for (const bad of ['soon', 'P', '5 minutes', '-P1D', 'PT-5M'])
-      expect(() => parseExpiration(bad, now)).toThrow('Invalid expiration');
+      expect(() => parseExpiration(bad, now)).toThrow('invalid-expiration');
+  });
+  test('a duration beyond 100 years is refused, not clamped or overflowed into "never"', () => {
+    expect(parseExpiration('P99Y', now)).toBe(31_536_000);
+    expect(parseExpiration(String(99 * 365 * 86400), now)).toBe(31_536_000);
+    for (const absurd of [
+      'P101Y',
+      'P999999999999Y',
+      'PT99999999999999999999S',
+      'P1000000000D',
+      '99999999999999999999',
+      String(101 * 365 * 86400),
+    ]) {
+      expect({
+        absurd,
+        thrown: (() => {
+          try {
+            parseExpiration(absurd, now);
+            return null;
+          } catch (error) {
+            return (error as Error).message;
+          }
+        })(),
+      }).toEqual({ absurd, thrown: 'invalid-expiration' });
+    }
   });
   test('months follow the calendar', () => {
     expect(addDuration(now, 'P1M').toISOString()).toBe('2026-02-28T12:00:00.000Z');

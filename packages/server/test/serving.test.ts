@@ -1,8 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { silentLogger } from '../src/http/logger.ts';
-import { sweepExpired } from '../src/jobs/expiry-sweep.ts';
-import { createImageDeleter } from '../src/modules/images/delete.ts';
-import { createLocalStorage } from '../src/storage/local.ts';
 import { file, jpeg } from './helpers/images.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -110,15 +106,12 @@ describe('expiry', () => {
     }
     expect((await server.files()).some((f) => f.includes('soon'))).toBe(true);
 
-    const removed = await sweepExpired({
-      repo: server.repo,
-      deleter: createImageDeleter(createLocalStorage(server.dataDir), server.repo),
-      now: server.clock.now,
-      log: silentLogger,
-    });
+    const removed = await server.upshot.sweepNow();
     expect(removed).toBe(1);
     expect((await server.files()).some((f) => f.includes('soon'))).toBe(false);
-    expect(server.repo.findImage(server.instance.ids.decode(expiring.id_encoded)!)).toBeNull();
+    expect(
+      await server.repos.images.find(server.instance.ids.decode(expiring.id_encoded)!),
+    ).toBeNull();
     // The image that never expires is untouched.
     expect((await fetch(image.url)).status).toBe(200);
   });

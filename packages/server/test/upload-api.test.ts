@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorEnvelope, ImgbbModeSuccess, ImgbbSuccess, UploadSuccess } from '@upshot/schema';
-import { generateUserKey, hashSecret } from '../src/modules/keys/keys.ts';
+import { generateUserKey, hashSecret } from '../src/services/keys.ts';
 import { file, jpeg, md5, png } from './helpers/images.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -250,7 +250,7 @@ describe('keys', () => {
 
   test('a user key is found by its hash and stops working when revoked', async () => {
     const key = generateUserKey('x');
-    const user = server.repo.createUserWithKey({
+    const user = await server.repos.users.createWithKey({
       username: 'carol',
       isAdmin: false,
       keyHash: hashSecret(key),
@@ -260,11 +260,11 @@ describe('keys', () => {
     const res = await server.upload({ source: file(await png(37, 20), 'c.png') }, { key });
     expect(res.status).toBe(200);
     const { image } = await res.json();
-    expect(server.repo.findImage(server.instance.ids.decode(image.id_encoded)!)?.userId).toBe(
-      user.id,
-    );
-    const keyRow = server.repo.findApiKey(hashSecret(key))!;
-    expect(server.repo.revokeApiKey(keyRow.key.id, user.id, new Date())).toBe(true);
+    expect(
+      (await server.repos.images.find(server.instance.ids.decode(image.id_encoded)!))?.userId,
+    ).toBe(user.id);
+    const keyRow = (await server.repos.keys.find(hashSecret(key)))!;
+    expect(await server.repos.keys.revoke(keyRow.key.id, user.id, new Date())).toBe(true);
     await expectError(
       await server.upload({ source: file(small, 'c.png') }, { key }),
       401,
@@ -393,15 +393,19 @@ describe('parameters', () => {
   });
 
   test('album_id must name an album of the key owner; category_id must exist', async () => {
-    const other = server.repo.createUserWithKey({
+    const other = await server.repos.users.createWithKey({
       username: 'dave',
       isAdmin: false,
       keyHash: hashSecret('k'.repeat(40)),
       keyLabel: 'x',
       now: new Date(),
     });
-    const foreign = server.repo.createAlbum({ userId: other.id, name: 'theirs', now: new Date() });
-    const own = server.repo.createAlbum({ userId: 1, name: 'mine', now: new Date() });
+    const foreign = await server.repos.albums.create({
+      userId: other.id,
+      name: 'theirs',
+      now: new Date(),
+    });
+    const own = await server.repos.albums.create({ userId: 1, name: 'mine', now: new Date() });
     const ids = server.instance.ids;
     await expectError(
       await server.upload({ source: file(small, 'a.png'), album_id: ids.encode(foreign.id) }),
@@ -427,7 +431,7 @@ describe('parameters', () => {
     });
     expect(res.status).toBe(200);
     const { image } = await res.json();
-    expect(server.repo.findImage(ids.decode(image.id_encoded)!)?.albumId).toBe(own.id);
+    expect((await server.repos.images.find(ids.decode(image.id_encoded)!))?.albumId).toBe(own.id);
 
     await expectError(
       await server.upload({ source: file(small, 'a.png'), category_id: '77' }),
@@ -441,7 +445,7 @@ describe('parameters', () => {
       400,
       'Invalid category',
     );
-    const category = server.repo.createCategory('Screenshots', 'screenshots');
+    const category = await server.repos.albums.createCategory('Screenshots', 'screenshots');
     const withCategory = await (
       await server.upload({
         source: file(await png(52, 20), 'a.png'),
@@ -552,10 +556,10 @@ describe('duplicates', () => {
   test('the same bytes again return the same image with a fresh, working delete URL', async () => {
     const bytes = await png(56, 20, { r: 9, g: 9, b: 9 });
     const first = (await (await server.upload({ source: file(bytes, 'dup.png') })).json()).image;
-    const before = server.imageCount();
+    const before = await server.imageCount();
     const second = (await (await server.upload({ source: file(bytes, 'dup-again.png') })).json())
       .image;
-    expect(server.imageCount()).toBe(before);
+    expect(await server.imageCount()).toBe(before);
     expect({ id: second.id_encoded, url: second.url }).toEqual({
       id: first.id_encoded,
       url: first.url,
@@ -599,7 +603,9 @@ describe('deletion', () => {
       });
     }
     expect((await server.files()).filter((f) => f.includes('gone'))).toEqual([]);
-    expect(server.repo.findImage(server.instance.ids.decode(image.id_encoded)!)).toBeNull();
+    expect(
+      await server.repos.images.find(server.instance.ids.decode(image.id_encoded)!),
+    ).toBeNull();
     expect((await fetch(image.url_viewer)).status).toBe(404);
   });
 

@@ -5,6 +5,15 @@ export interface PeerAddressSource {
   requestIP(request: Request): { address: string } | null;
 }
 
+// The socket peer of each request, noted by the server's fetch handler (server.ts) before
+// any route runs, so routes need no handle on the server.
+const peers = new WeakMap<Request, string>();
+
+export function notePeer(request: Request, server: PeerAddressSource | null): void {
+  const address = server?.requestIP(request)?.address;
+  if (address) peers.set(request, address);
+}
+
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 type Range = [Address, number];
 
@@ -128,11 +137,7 @@ export function resolveClientIp(
  * The client's address: the peer, or with trusted proxies in front the address they
  * forwarded (resolveClientIp). null when unknown (requests handled without a socket).
  */
-export function clientIp(
-  request: Request,
-  server: PeerAddressSource | null,
-  trustProxy: TrustProxy,
-): string | null {
-  const peer = server?.requestIP(request)?.address ?? null;
+export function clientIp(request: Request, trustProxy: TrustProxy): string | null {
+  const peer = peers.get(request) ?? null;
   return resolveClientIp(peer, request.headers.get('x-forwarded-for'), trustProxy);
 }

@@ -4,6 +4,8 @@ export interface ServeOptions {
   contentType: string;
   /** Seconds a cache may keep the file. */
   maxAge: number;
+  /** Replaces the public, immutable Cache-Control (a private file: `private, no-store`). */
+  cacheControl?: string;
 }
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
@@ -60,7 +62,9 @@ export function serveStoredFile(
     'Accept-Ranges': 'bytes',
     ETag: etag,
     'Last-Modified': file.modifiedAt.toUTCString(),
-    'Cache-Control': `public, max-age=${Math.max(0, Math.floor(options.maxAge))}, immutable`,
+    'Cache-Control':
+      options.cacheControl ??
+      `public, max-age=${Math.max(0, Math.floor(options.maxAge))}, immutable`,
     'X-Content-Type-Options': 'nosniff',
     // Served files are media, never documents: nothing in them may run.
     'Content-Security-Policy': "default-src 'none'; sandbox",

@@ -1,52 +1,50 @@
-import type { Repository } from '../db/repository.ts';
+import type { Repositories } from '../db/repositories/index.ts';
 import type { Logger } from '../http/logger.ts';
-import type { ImageDeleter } from '../modules/images/delete.ts';
+import type { ImageDeleter } from '../services/images/deleter.ts';
+import { startLoop } from './loop.ts';
+
+export const SWEEP_LEASE = 'expiry-sweep';
 
 export interface ExpirySweepDeps {
-  repo: Repository;
+  repos: Pick<Repositories, 'images' | 'system'>;
   deleter: ImageDeleter;
   now: () => Date;
   log: Logger;
+  /** This instance, as the lease holder: one instance sweeps at a time. */
+  holder: string;
   /** Longest sleep between sweeps; an expiry is removed within this after it passes. */
   intervalMs?: number;
 }
 
 /** Deletes every image whose expiry has passed; returns how many. */
-export async function sweepExpired(deps: ExpirySweepDeps): Promise<number> {
+export async function sweepExpired(deps: Omit<ExpirySweepDeps, 'log' | 'holder'>) {
   let removed = 0;
   for (;;) {
-    const batch = deps.repo.listExpired(deps.now(), 100);
+    const batch = await deps.repos.images.listExpired(deps.now(), 100);
     if (batch.length === 0) return removed;
-    for (const row of batch) {
-      await deps.deleter.delete(row);
-      removed++;
-    }
+    for (const row of batch) if (await deps.deleter.delete(row)) removed++;
   }
 }
 
 /**
- * Runs the sweep at start (expiries that passed while the server was down) and then
- * at most `intervalMs` apart, sooner when an expiry is due. Returns a stop function.
+ * Runs the sweep at start (expiries that passed while the server was down) and then at
+ * most `intervalMs` apart, sooner when an expiry is due. Only the holder of the sweep's
+ * lease sweeps; the others check again at the next round. Expired images are 404 from
+ * the moment they expire whatever the sweep does (db/live.ts).
  */
-export function startExpirySweep(deps: ExpirySweepDeps): () => void {
+export function startExpirySweep(deps: ExpirySweepDeps) {
   const interval = deps.intervalMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let stopped = false;
-  const tick = async () => {
-    try {
+  return startLoop(
+    async () => {
+      const now = deps.now();
+      if (!(await deps.repos.system.acquireLease(SWEEP_LEASE, deps.holder, interval * 3, now))) {
+        return undefined;
+      }
       const removed = await sweepExpired(deps);
       if (removed > 0) deps.log.info('expired images removed', { count: removed });
-    } catch (error) {
-      deps.log.error('expiry sweep failed', { error });
-    }
-    if (stopped) return;
-    const now = deps.now().getTime();
-    const next = deps.repo.nextExpiry(deps.now())?.getTime() ?? Number.POSITIVE_INFINITY;
-    timer = setTimeout(tick, Math.max(50, Math.min(interval, next - now + 50)));
-  };
-  void tick();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
+      const next = (await deps.repos.images.nextExpiry(deps.now()))?.getTime();
+      return next === undefined ? undefined : Math.max(50, next - deps.now().getTime() + 50);
+    },
+    { intervalMs: interval, onError: (error) => deps.log.error('expiry sweep failed', { error }) },
+  );
 }

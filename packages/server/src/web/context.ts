@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts';
-import type { UserRow } from '../db/schema.ts';
+import type { UserRow } from '../db/schema/index.ts';
 import { safeLocalPath } from '../http/safe-path.ts';
 import { isLocale, LANG_COOKIE, type MessageKey, pickLocale, translator } from '../i18n/index.ts';
-import { parseCookies, type Sessions, type WebSession } from '../modules/accounts/session.ts';
+import { parseCookies, type Sessions, type WebSession } from '../services/accounts/sessions.ts';
 import { type Html, html, htmlResponse, type PageContext, type PageOptions, page } from './html.ts';
 
 /** Everything a page handler knows about its request. */
@@ -30,11 +30,11 @@ export type FormData_ = Record<string, string[]>;
 export function createWeb(deps: { config: Config; sessions: Sessions }) {
   const { sessions } = deps;
 
-  function context(request: Request, session?: WebSession): WebContext {
+  /** The context of a request with a known session (just signed in or out). */
+  function contextWith(request: Request, current: WebSession): WebContext {
     const url = new URL(request.url);
     const cookies = parseCookies(request.headers.get('cookie'));
     const locale = pickLocale(cookies.get(LANG_COOKIE), request.headers.get('accept-language'));
-    const current = session ?? sessions.read(request);
     const user = current.user;
     return {
       request,
@@ -60,8 +60,14 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
     return headers;
   }
 
+  /** Everything a page handler knows about its request, its session read from the cookie. */
+  async function context(request: Request): Promise<WebContext> {
+    return contextWith(request, await sessions.read(request));
+  }
+
   return {
     context,
+    contextWith,
 
     /** Renders a page in the layout. */
     render(

@@ -1,6 +1,6 @@
 import type { Locale, Translate } from '../i18n/index.ts';
 import { LOCALE_NAMES, LOCALES } from '../i18n/index.ts';
-import { escapeHtml } from '../modules/images/formatting.ts';
+import { escapeHtml } from '../services/images/formatting.ts';
 import { assetPath } from './assets.ts';
 
 /** A trusted HTML fragment; interpolated values are escaped unless they are one of these. */

@@ -195,7 +195,7 @@ describe('CSRF', () => {
     ).toBe(0);
 
     // The page uploader's session auth: a wrong token is refused and stores nothing.
-    const before = server.imageCount();
+    const before = await server.imageCount();
     const bad = await alice.upload(toForm({ source: await pngFile('x.png') }), foreign);
     expect(bad.status).toBe(403);
     expect((await bad.json()).error).toEqual({ message: 'Invalid CSRF token', code: 403 });
@@ -205,7 +205,7 @@ describe('CSRF', () => {
       status: 401,
       error: { message: 'No key provided', code: 100 },
     });
-    expect(server.imageCount()).toBe(before);
+    expect(await server.imageCount()).toBe(before);
     const good = await alice.upload(toForm({ source: await pngFile('z.png') }));
     expect(good.status).toBe(200);
   });
@@ -325,13 +325,17 @@ describe('privacy between users', () => {
       }
     }
     // Nothing changed.
-    const image = server.repo.findImage(ids.decode(privateId)!);
+    const image = await server.repos.images.find(ids.decode(privateId)!);
     expect({ title: image?.title, album: image?.albumId }).toEqual({
       title: 'Secret picture',
       album: ids.decode(privateAlbum),
     });
-    expect(server.repo.findImage(ids.decode(publicImage.id_encoded)!)?.albumId).toBeNull();
-    expect(server.repo.findAlbum(ids.decode(privateAlbum)!)?.name).toBe('Secret holiday');
+    expect(
+      (await server.repos.images.find(ids.decode(publicImage.id_encoded)!))?.albumId,
+    ).toBeNull();
+    expect((await server.repos.albums.find(ids.decode(privateAlbum)!))?.name).toBe(
+      'Secret holiday',
+    );
   });
 
   test('the owner edits, moves and deletes their own images', async () => {
@@ -344,7 +348,9 @@ describe('privacy between users', () => {
       nsfw: '1',
     });
     expect(edited.res.status).toBe(303);
-    const image = server.repo.findImage(server.instance.ids.decode(publicImage.id_encoded)!)!;
+    const image = (await server.repos.images.find(
+      server.instance.ids.decode(publicImage.id_encoded)!,
+    ))!;
     expect({
       title: image.title,
       description: image.description,
@@ -366,7 +372,9 @@ describe('privacy between users', () => {
     expect(moved.res.headers.get('location')).toBe('/account?moved=1');
     const gone = await alice.post(`/edit/image/${publicImage.id_encoded}/delete`);
     expect(gone.res.status).toBe(303);
-    expect(server.repo.findImage(server.instance.ids.decode(publicImage.id_encoded)!)).toBeNull();
+    expect(
+      await server.repos.images.find(server.instance.ids.decode(publicImage.id_encoded)!),
+    ).toBeNull();
   });
 });
 
@@ -381,9 +389,9 @@ describe('API keys from the settings page', () => {
     const ok = await uploadWithKey(key, { source: await pngFile('c.png') });
     expect(ok.status).toBe(200);
     const { image } = await ok.json();
-    expect(server.repo.findImage(server.instance.ids.decode(image.id_encoded)!)?.userId).toBe(
-      row<{ id: number }>("SELECT id FROM users WHERE username = 'carol'").id,
-    );
+    expect(
+      (await server.repos.images.find(server.instance.ids.decode(image.id_encoded)!))?.userId,
+    ).toBe(row<{ id: number }>("SELECT id FROM users WHERE username = 'carol'").id);
     const settings = await carol.get('/settings');
     expect(settings.text).toContain('<td>ci</td>');
     expect(settings.text).not.toContain(key);
@@ -466,14 +474,16 @@ describe('guest uploads claimed by signing up', () => {
     expect(res.headers.get('location')).toBe('/account?claimed=1');
     const account = await guest.get('/account?claimed=1');
     expect(account.text).toContain('1 images uploaded as a guest are now in your account.');
-    const claimed = server.repo.findImage(server.instance.ids.decode(first.image.id_encoded)!)!;
+    const claimed = (await server.repos.images.find(
+      server.instance.ids.decode(first.image.id_encoded)!,
+    ))!;
     const userId = row<{ id: number }>("SELECT id FROM users WHERE username = 'claimer'").id;
     expect({ owner: claimed.userId, expires: claimed.expiresAt }).toEqual({
       owner: userId,
       expires: null,
     });
     expect(
-      server.repo.findImage(server.instance.ids.decode(other.image.id_encoded)!)?.userId,
+      (await server.repos.images.find(server.instance.ids.decode(other.image.id_encoded)!))?.userId,
     ).toBeNull();
   });
 });

@@ -1,14 +1,11 @@
-import { Database } from 'bun:sqlite';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { createRepository, type Repository } from '../../src/db/repository.ts';
+import type { Repositories } from '../../src/db/repositories/index.ts';
 import { silentLogger } from '../../src/http/logger.ts';
-import { type Instance, initInstance } from '../../src/instance.ts';
-import { createLocalStorage } from '../../src/storage/local.ts';
+import { createServer, type ServerOptions, type UpshotServer } from '../../src/server.ts';
+import type { Instance } from '../../src/services/instance.ts';
 import { freePort } from '../support/process.ts';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
@@ -27,8 +24,10 @@ export function createClock(start = new Date()) {
 export interface TestServer {
   url: string;
   config: Config;
-  repo: Repository;
+  repos: Repositories;
   instance: Instance;
+  /** The whole server (database, storage, jobs), as src/index.ts starts it. */
+  upshot: UpshotServer;
   guestKey: string;
   adminKey: string;
   dataDir: string;
@@ -45,7 +44,8 @@ export interface TestServer {
   ): Promise<Response>;
   /** Every file under the data folder except the database, as relative paths. */
   files(): Promise<string[]>;
-  imageCount(): number;
+  /** Image rows, pending ones too. */
+  imageCount(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -58,10 +58,17 @@ async function listFiles(root: string): Promise<string[]> {
     .sort();
 }
 
-/** Starts the real app on 127.0.0.1 with a real SQLite file in a fresh temp folder. */
+/**
+ * Starts the real server (createServer, as src/index.ts does) on 127.0.0.1 with a real
+ * SQLite file in a fresh temp folder, its background jobs running.
+ */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { dataDir?: string; clock?: ReturnType<typeof createClock> } = {},
+  options: {
+    dataDir?: string;
+    clock?: ReturnType<typeof createClock>;
+    server?: Omit<ServerOptions, 'now'>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'upshot-test-')));
   const port = await freePort();
@@ -73,31 +80,22 @@ export async function startTestServer(
     UPSHOT_LOG_REQUESTS: 'false',
     ...env,
   });
-  const { db, sqlite } = openDatabase(join(dataDir, 'upshot.sqlite'));
-  const repo = createRepository(db);
-  const instance = initInstance(config, repo);
   const clock = options.clock ?? createClock();
-  const app = createApp({
-    config,
-    repo,
-    storage: createLocalStorage(dataDir),
-    instance,
-    now: clock.now,
+  const upshot = await createServer(config, {
     log: silentLogger,
+    ...options.server,
+    now: clock.now,
   });
-  app.listen({
-    port,
-    hostname: '127.0.0.1',
-    // Out of reach on purpose: createApp refuses oversized bodies in the contract's envelope.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-  });
+  upshot.listen(port, '127.0.0.1');
+  await upshot.startJobs();
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
     config,
-    repo,
-    instance,
-    guestKey: instance.guestKey,
+    repos: upshot.repos,
+    instance: upshot.instance,
+    upshot,
+    guestKey: upshot.instance.guestKey,
     adminKey: env.UPSHOT_ADMIN_KEY ?? ADMIN_KEY,
     dataDir,
     clock,
@@ -114,10 +112,9 @@ export async function startTestServer(
       });
     },
     files: () => listFiles(dataDir),
-    imageCount: () => (sqlite.query('SELECT count(*) AS n FROM images').get() as { n: number }).n,
+    imageCount: () => upshot.repos.images.countRows(),
     async stop() {
-      await app.stop(true);
-      sqlite.close();
+      await upshot.stop(0);
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -131,5 +128,3 @@ export function toForm(fields: Record<string, string | Blob>): FormData {
   }
   return form;
 }
-
-export { Database };

@@ -154,9 +154,14 @@ describe('the web uploader in a browser', () => {
       '2 images uploaded as a guest are now in your account.',
     );
     expect(await page.locator('ul.grid li.tile input[type=checkbox]').count()).toBe(2);
-    const user = server.repo.findUserByLogin('gina')!;
-    const rows = uploaded.map(
-      (u) => server.repo.findImage(server.instance.ids.decode(u.viewer.split('.').pop()!)!)!,
+    const user = (await server.repos.users.findByLogin('gina'))!;
+    const rows = await Promise.all(
+      uploaded.map(
+        async (u) =>
+          (await server.repos.images.find(
+            server.instance.ids.decode(u.viewer.split('.').pop()!)!,
+          ))!,
+      ),
     );
     expect(rows.map((r) => ({ owner: r.userId, expires: r.expiresAt }))).toEqual([
       { owner: user.id, expires: null },
@@ -241,9 +246,9 @@ describe('the web uploader in a browser', () => {
     });
     expect(res.status).toBe(200);
     apiImage = (await res.json()).image;
-    expect(server.repo.findImage(server.instance.ids.decode(apiImage.id_encoded)!)?.userId).toBe(
-      server.repo.findUserByLogin('gina')!.id,
-    );
+    expect(
+      (await server.repos.images.find(server.instance.ids.decode(apiImage.id_encoded)!))?.userId,
+    ).toBe((await server.repos.users.findByLogin('gina'))!.id);
     await page.goto(`${server.url}/settings`);
     await expect(page.locator('table.keys').textContent()).resolves.toContain('my script');
     await expect(
@@ -257,6 +262,8 @@ describe('the web uploader in a browser', () => {
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText('The image has been deleted.').waitFor();
     expect((await fetch(apiImage.url)).status).toBe(404);
-    expect(server.repo.findImage(server.instance.ids.decode(apiImage.id_encoded)!)).toBeNull();
+    expect(
+      await server.repos.images.find(server.instance.ids.decode(apiImage.id_encoded)!),
+    ).toBeNull();
   });
 });

@@ -1,0 +1,74 @@
+import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import type { Database } from '../database.ts';
+
+/** How stale a key's "last used" may get: writing it on every request costs a write each. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** User API keys, kept only as a SHA-256 hash and found by it. */
+export function createKeysRepository(database: Database) {
+  const { apiKeys, users } = database.tables;
+
+  return {
+    add: (userId: number, label: string, keyHash: string, now: Date) =>
+      database.run(async (db) => {
+        const [row] = await db
+          .insert(apiKeys)
+          .values({ userId, label, keyHash, createdAt: now })
+          .returning();
+        return row!;
+      }),
+
+    /** The live (not revoked) key with this hash and its user. */
+    find: (keyHash: string) =>
+      database.run(async (db) => {
+        const [row] = await db
+          .select({ key: apiKeys, user: users })
+          .from(apiKeys)
+          .innerJoin(users, eq(users.id, apiKeys.userId))
+          .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+          .limit(1);
+        return row ?? null;
+      }),
+
+    /** Records a use, at most once a minute per key. */
+    touch: (id: number, now: Date) =>
+      database.run(async (db) => {
+        await db
+          .update(apiKeys)
+          .set({ lastUsedAt: now })
+          .where(
+            and(
+              eq(apiKeys.id, id),
+              or(
+                isNull(apiKeys.lastUsedAt),
+                lt(apiKeys.lastUsedAt, new Date(now.getTime() - TOUCH_EVERY_MS)),
+              ),
+            ),
+          );
+      }),
+
+    revoke: (id: number, userId: number, now: Date) =>
+      database.run(
+        async (db) =>
+          (
+            await db
+              .update(apiKeys)
+              .set({ revokedAt: now })
+              .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+              .returning({ id: apiKeys.id })
+          ).length > 0,
+      ),
+
+    /** The user's live keys, newest first. */
+    list: (userId: number) =>
+      database.run((db) =>
+        db
+          .select()
+          .from(apiKeys)
+          .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+          .orderBy(desc(apiKeys.id)),
+      ),
+  };
+}
+
+export type KeysRepository = ReturnType<typeof createKeysRepository>;

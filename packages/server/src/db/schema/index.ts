@@ -1,0 +1,15 @@
+// The tables as repositories see them. Both dialects define the same columns with the
+// same TypeScript types; the PostgreSQL definitions are the ones the type checker reads
+// (db/database.ts explains why that is safe for SQLite too).
+import type * as pg from './pg.ts';
+
+export type Tables = typeof pg;
+
+export type UserRow = typeof pg.users.$inferSelect;
+export type ApiKeyRow = typeof pg.apiKeys.$inferSelect;
+export type AlbumRow = typeof pg.albums.$inferSelect;
+export type CategoryRow = typeof pg.categories.$inferSelect;
+export type ImageRow = typeof pg.images.$inferSelect;
+export type NewImageRow = typeof pg.images.$inferInsert;
+export type SessionRow = typeof pg.sessions.$inferSelect;
+export type AlbumPrivacy = AlbumRow['privacy'];

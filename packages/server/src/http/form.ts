@@ -1,0 +1,197 @@
+// Upload forms (multipart or urlencoded) parsed as they stream in, with busboy. A file
+// stays in memory while it is small; past a threshold it continues into a temp file, so
+// a 90 MB video never sits in memory, and its md5 is computed on the way in either way.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import Busboy from '@fastify/busboy';
+import { type BodyLimits, BodyTooLargeError, bodyChunks } from './body.ts';
+
+/** A file part as received: in memory (`bytes`) or in a temp file (`path`). */
+export interface ReceivedFile {
+  filename: string;
+  /** The client's declared type; never trusted for anything but logging. */
+  mimeType: string;
+  size: number;
+  md5: string;
+  bytes: Uint8Array | null;
+  path: string | null;
+}
+
+export const isReceivedFile = (value: unknown): value is ReceivedFile =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ReceivedFile).md5 === 'string' &&
+  typeof (value as ReceivedFile).size === 'number';
+
+export interface ReceivedForm {
+  /** Text fields, the first value of each name. */
+  fields: Record<string, string>;
+  /** The first file of each field name that is kept (see FormOptions.fileFields). */
+  files: Record<string, ReceivedFile>;
+  /** Removes any temp file left (call it when the request is done, whatever happened). */
+  cleanup(): Promise<void>;
+}
+
+export interface FormOptions extends BodyLimits {
+  /** Field names whose files are kept; other files are read and dropped. */
+  fileFields: readonly string[];
+  /** Largest text field, in bytes (a base64 source is a text field). */
+  maxFieldBytes: number;
+  /** Bytes a file may hold in memory before it continues into a temp file. */
+  memoryThreshold: number;
+  tempDir: string;
+  /** Start of temp file names: the instance's, so a restart can tell its leftovers. */
+  tempPrefix: string;
+  /** Called for each text field as it arrives (a `key` field may raise the size limit). */
+  onField?: (name: string, value: string) => void | Promise<void>;
+}
+
+/** Fewer parts than this is every honest upload form; more is refused. */
+const MAX_PARTS = 64;
+
+export class FormError extends Error {
+  override name = 'FormError';
+}
+
+interface FileSink {
+  name: string;
+  file: ReceivedFile;
+  chunks: Uint8Array[];
+  hash: ReturnType<typeof createHash>;
+  handle: Awaited<ReturnType<typeof open>> | null;
+  /** Writes to the temp file, one after another. */
+  writing: Promise<void>;
+}
+
+export async function receiveForm(request: Request, options: FormOptions): Promise<ReceivedForm> {
+  const contentType = request.headers.get('content-type') ?? '';
+  const fields: Record<string, string> = {};
+  const files: Record<string, ReceivedFile> = {};
+  const temps: string[] = [];
+  const sinks: FileSink[] = [];
+  let failure: unknown = null;
+  const fail = (error: unknown) => {
+    failure ??= error;
+  };
+
+  const cleanup = async () => {
+    await Promise.all(temps.map((path) => rm(path, { force: true })));
+  };
+
+  let busboy: ReturnType<typeof Busboy>;
+  try {
+    busboy = Busboy({
+      headers: { 'content-type': contentType },
+      limits: {
+        parts: MAX_PARTS,
+        fieldSize: options.maxFieldBytes,
+        fieldNameSize: 200,
+        headerPairs: 100,
+      },
+    });
+  } catch (error) {
+    throw new FormError(`unreadable form: ${(error as Error).message}`);
+  }
+
+  async function spill(sink: FileSink): Promise<void> {
+    await mkdir(options.tempDir, { recursive: true });
+    const path = join(
+      options.tempDir,
+      `${options.tempPrefix}-${randomBytes(12).toString('hex')}.upload`,
+    );
+    temps.push(path);
+    sink.file.path = path;
+    sink.handle = await open(path, 'wx', 0o600);
+    for (const chunk of sink.chunks) await sink.handle.write(chunk);
+    sink.chunks = [];
+  }
+
+  const fieldsDone: Promise<void>[] = [];
+  busboy.on('field', (name, value, _nameTruncated, valueTruncated) => {
+    if (valueTruncated) fail(new BodyTooLargeError(options.maxFieldBytes));
+    if (!(name in fields)) fields[name] = value;
+    if (options.onField) fieldsDone.push(Promise.resolve(options.onField(name, value)));
+  });
+  busboy.on('file', (name, stream, filename, _encoding, mimeType) => {
+    if (!options.fileFields.includes(name) || name in files) {
+      stream.on('error', () => {});
+      stream.resume();
+      return;
+    }
+    const file: ReceivedFile = {
+      filename: filename ?? '',
+      mimeType,
+      size: 0,
+      md5: '',
+      bytes: null,
+      path: null,
+    };
+    files[name] = file;
+    const sink: FileSink = {
+      name,
+      file,
+      chunks: [],
+      hash: createHash('md5'),
+      handle: null,
+      writing: Promise.resolve(),
+    };
+    sinks.push(sink);
+    stream.on('error', (error) => fail(new FormError(`unreadable form: ${String(error)}`)));
+    stream.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      file.size += chunk.byteLength;
+      sink.hash.update(chunk);
+      if (!sink.handle && file.size <= options.memoryThreshold) {
+        sink.chunks.push(chunk);
+        return;
+      }
+      // Past the threshold: the parser waits while each chunk reaches the disk.
+      stream.pause();
+      sink.writing = sink.writing
+        .then(async () => {
+          if (!sink.handle) await spill(sink);
+          await sink.handle!.write(chunk);
+        })
+        .catch(fail)
+        .finally(() => stream.resume());
+    });
+  });
+  busboy.on('error', (error) => fail(new FormError(`unreadable form: ${String(error)}`)));
+  busboy.on('partsLimit', () => fail(new FormError(`more than ${MAX_PARTS} form parts`)));
+  const finished = new Promise<void>((resolve) => busboy.once('finish', resolve));
+
+  try {
+    for await (const chunk of bodyChunks(request, options)) {
+      if (failure) break;
+      if (!busboy.write(chunk)) {
+        await new Promise<void>((resolve) => busboy.once('drain', resolve));
+      }
+    }
+    if (!failure) {
+      busboy.end();
+      await Promise.race([
+        finished,
+        new Promise<void>((resolve) => busboy.once('error', () => resolve())),
+      ]);
+    }
+    await Promise.all(sinks.map((sink) => sink.writing));
+    await Promise.all(fieldsDone);
+    if (failure) throw failure;
+    for (const sink of sinks) {
+      sink.file.md5 = sink.hash.digest('hex');
+      if (sink.handle) {
+        await sink.handle.close();
+        sink.handle = null;
+      } else {
+        sink.file.bytes =
+          sink.chunks.length === 1 ? sink.chunks[0]! : new Uint8Array(Buffer.concat(sink.chunks));
+      }
+    }
+    return { fields, files, cleanup };
+  } catch (error) {
+    await Promise.all(sinks.map((sink) => sink.handle?.close().catch(() => {})));
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,293 @@
+// The one place that wires Upshot together: config → database → storage → services →
+// routes → jobs. src/index.ts, the test harness and the benchmark all start it this way.
+import { join } from 'node:path';
+import { ApiErrors } from '@upshot/schema';
+import type { Server } from 'bun';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { createRepositories, type Repositories } from './db/repositories/index.ts';
+import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
+import { errorResponse } from './http/api-error.ts';
+import { notePeer } from './http/client-ip.ts';
+import { createDrain } from './http/drain.ts';
+import { createLogger, type Logger } from './http/logger.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { assignRequestId } from './http/request-id.ts';
+import { createFileServer } from './http/routes/files.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { openApiRoutes } from './http/routes/openapi.ts';
+import { bodyLimitFor, uploadRoutes } from './http/routes/upload.ts';
+import { startExpirySweep, sweepExpired } from './jobs/expiry-sweep.ts';
+import { removeDueFiles, startFileDeletions } from './jobs/file-deletions.ts';
+import { collect, startJanitor } from './jobs/janitor.ts';
+import { createWorkQueue } from './media/queue.ts';
+import { createAccounts } from './services/accounts/accounts.ts';
+import { createSessions, createSessionUploadAuth } from './services/accounts/sessions.ts';
+import { createImageDeleter } from './services/images/deleter.ts';
+import type { PresentContext } from './services/images/present.ts';
+import { type Instance, initInstance } from './services/instance.ts';
+import { createFloodControl, createSignInThrottle } from './services/limits.ts';
+import { currentProcess, type ProcessIdentity } from './services/process-identity.ts';
+import { createUploadService, type UploadServiceDeps } from './services/uploads/service.ts';
+import { createLocalStorage } from './storage/local.ts';
+import type { Storage } from './storage/storage.ts';
+import { accountRoutes } from './web/accounts/routes.ts';
+import { albumRoutes } from './web/albums/routes.ts';
+import { createWeb } from './web/context.ts';
+import { docsRoutes } from './web/docs/routes.ts';
+import { createGuard } from './web/guard.ts';
+import { settingsRoutes } from './web/settings/routes.ts';
+import { uploaderRoutes } from './web/uploader/routes.ts';
+import { createImagePages } from './web/viewer/pages.ts';
+import { viewerRoutes } from './web/viewer/routes.ts';
+
+export interface ServerOptions {
+  /** The clock; tests move it to check expiry without waiting. */
+  now?: () => Date;
+  fetchSource?: UploadServiceDeps['fetchSource'];
+  log?: Logger;
+  /** A storage driver to use instead of the configured one (tests inject failures). */
+  storage?: Storage;
+  /** Background jobs' round intervals (tests shorten them). */
+  intervals?: { sweepMs?: number; janitorMs?: number; deletionsMs?: number };
+}
+
+const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
+/** Bodies of everything but uploads (forms of the pages) are small. */
+const PAGE_BODY_LIMIT = 1_000_000;
+
+export async function createServer(config: Config, options: ServerOptions = {}) {
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? createLogger(config.logRequests);
+  const me: ProcessIdentity = currentProcess();
+  const tempDir = join(config.dataDir, '.tmp');
+
+  const database: Database = await openDatabase(config);
+  const repos: Repositories = createRepositories(database);
+  const storage: Storage = options.storage ?? createStorage(config, me);
+  const instance: Instance = await initInstance(config, repos, now());
+
+  const drain = createDrain();
+  const queue = createWorkQueue(config.mediaConcurrency);
+  const intervals = options.intervals ?? {};
+  let fileDeletions: ReturnType<typeof startFileDeletions> | null = null;
+  const deleter = createImageDeleter({
+    images: repos.images,
+    now,
+    wake: () => fileDeletions?.wake(),
+  });
+  const present: PresentContext = {
+    baseUrl: config.baseUrl,
+    filesUrl: config.publicFilesUrl ?? config.baseUrl,
+    ids: instance.ids,
+    routeImage: config.routeImage,
+    routeVideo: config.routeVideo,
+  };
+  const uploads = createUploadService({
+    config,
+    repos,
+    storage,
+    queue,
+    deleter,
+    now,
+    fetchSource: options.fetchSource ?? defaultFetchSource,
+    instanceId: me.id,
+    tempDir,
+  });
+  const sessions = createSessions({ config, repos, secret: instance.sessionSecret, now });
+  const accounts = createAccounts({
+    repos,
+    throttle: createSignInThrottle({ counters: repos.counters }),
+    now,
+  });
+  const web = createWeb({ config, sessions });
+  const guard = createGuard({ web, sessions });
+  const pages = createImagePages({ web, repos, present });
+  const openapi = buildOpenApi(config.baseUrl);
+  const serveFile = createFileServer({
+    repos,
+    storage,
+    now,
+    viewerOf: async (request) => (await sessions.read(request)).user?.id ?? null,
+  });
+
+  const app = createApp({
+    config,
+    log,
+    routes: {
+      api: [
+        healthRoutes({ pingDatabase: () => database.ping(), storage, drain }),
+        openApiRoutes(openapi),
+        uploadRoutes({
+          config,
+          repos,
+          instance,
+          uploads,
+          flood: createFloodControl({ counters: repos.counters, config }),
+          present,
+          drain,
+          now,
+          log,
+          sessionAuth: createSessionUploadAuth({ sessions, repos }),
+          tempDir,
+          tempPrefix: me.id,
+        }),
+      ],
+      web: [
+        docsRoutes(config, instance, web, openapi),
+        viewerRoutes({ config, repos, instance, present, deleter, now, pages }),
+        uploaderRoutes({ config, repos, instance, web, now }),
+        accountRoutes({ config, web, sessions, accounts }),
+        settingsRoutes({ config, repos, instance, web, guard, accounts, now }),
+        albumRoutes({ web, guard, repos, present, deleter, now }),
+      ],
+    },
+  });
+
+  /**
+   * Bun's own body limit is set out of reach (listen below), so that every refusal comes
+   * in the contract's envelope; this keeps bodies bounded instead. A declared length over
+   * the limit is refused before a byte is read; a body without a length is read only by
+   * the upload routes, which bound it as it streams.
+   */
+  function refuseBody(request: Request, path: string): Response | undefined {
+    if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+    const upload = UPLOAD_PATHS.test(path);
+    const limit = upload ? bodyLimitFor(config.maxUploadMbUser) : PAGE_BODY_LIMIT;
+    const declared = request.headers.get('content-length');
+    if (declared !== null) {
+      if (Number(declared) <= limit) return undefined;
+      return errorResponse(
+        upload
+          ? ApiErrors.fileTooBig(config.maxUploadMbUser)
+          : { status: 413, code: 413, message: 'Request body too large' },
+        false,
+        { Connection: 'close' },
+      );
+    }
+    if (!request.headers.has('transfer-encoding') || upload) return undefined;
+    return errorResponse({ status: 411, code: 411, message: 'Length Required' });
+  }
+
+  /** Every request comes through here: an id, the peer address, then the routes. */
+  async function fetch(request: Request, server: Server<unknown> | null): Promise<Response> {
+    const requestId = assignRequestId(request);
+    notePeer(request, server);
+    const path = new URL(request.url).pathname;
+    let response: Response;
+    if (path.startsWith('/images/') && (request.method === 'GET' || request.method === 'HEAD')) {
+      response = await serveFile(request).catch(() =>
+        errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' }),
+      );
+    } else {
+      response = refuseBody(request, path) ?? (await app.handle(request));
+    }
+    try {
+      response.headers.set('X-Request-Id', requestId);
+    } catch {
+      // Headers of a redirect made by Response.redirect are immutable: copy them.
+      response = new Response(response.body, response);
+      response.headers.set('X-Request-Id', requestId);
+    }
+    return response;
+  }
+
+  let server: Server<unknown> | null = null;
+  let jobs: { stop(): Promise<void> } | null = null;
+
+  return {
+    config,
+    database,
+    repos,
+    storage,
+    instance,
+    me,
+    drain,
+    app,
+    fetch,
+
+    /** Starts the background jobs: janitor (collects what a crash left), removals, expiry. */
+    async startJobs(): Promise<void> {
+      fileDeletions = startFileDeletions({
+        repos,
+        storage,
+        now,
+        log,
+        intervalMs: intervals.deletionsMs,
+      });
+      const janitor = await startJanitor({
+        repos,
+        deleter,
+        me,
+        activeClaims: uploads.activeClaims,
+        tempDir,
+        now,
+        log,
+        intervalMs: intervals.janitorMs,
+      });
+      const sweep = startExpirySweep({
+        repos,
+        deleter,
+        now,
+        log,
+        holder: me.id,
+        intervalMs: intervals.sweepMs,
+      });
+      const deletions = fileDeletions;
+      jobs = {
+        async stop() {
+          await Promise.all([sweep.stop(), deletions.stop(), janitor.stop()]);
+        },
+      };
+    },
+
+    /** One janitor round now (tests, and `doctor`). */
+    collectLeftovers: () =>
+      collect({ repos, deleter, me, activeClaims: uploads.activeClaims, tempDir, now, log }),
+
+    /** Sweeps expired images and removes every file removal that is due, now. */
+    async sweepNow(): Promise<number> {
+      const removed = await sweepExpired({ repos, deleter, now });
+      await removeDueFiles({ repos, storage, now });
+      return removed;
+    },
+
+    listen(port = config.port, hostname = config.host): Server<unknown> {
+      server = Bun.serve({
+        port,
+        hostname,
+        // Out of reach on purpose: refuseBody and the upload routes bound bodies themselves.
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        fetch: (request, bunServer) => fetch(request, bunServer),
+      });
+      return server;
+    },
+
+    get server() {
+      return server;
+    },
+
+    /**
+     * Stops taking connections, lets running requests finish until the drain deadline
+     * (then aborts them: each answers 503), stops the jobs and closes the database.
+     */
+    async stop(drainMs = config.shutdownTimeoutMs): Promise<{ aborted: number }> {
+      const listening = server;
+      server = null;
+      void listening?.stop(false);
+      const { aborted } = await drain.drain(drainMs);
+      await listening?.stop(true);
+      await jobs?.stop();
+      await database.close();
+      return { aborted };
+    },
+  };
+}
+
+function createStorage(config: Config, me: ProcessIdentity): Storage {
+  if (config.storage === 's3') throw new Error('UPSHOT_STORAGE=s3 is not available yet');
+  return createLocalStorage(config.dataDir, { tempPrefix: me.id });
+}
+
+export type UpshotServer = Awaited<ReturnType<typeof createServer>>;

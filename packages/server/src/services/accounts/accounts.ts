@@ -1,0 +1,123 @@
+import type { Repositories } from '../../db/repositories/index.ts';
+import type { UserRow } from '../../db/schema/index.ts';
+import { hashSecret } from '../keys.ts';
+import type { SignInThrottle } from '../limits.ts';
+
+export const USERNAME = /^[A-Za-z0-9_-]{3,32}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 1024;
+
+/** argon2id, as Bun.password makes it (the hash carries its own salt and parameters). */
+export const hashPassword = (password: string): Promise<string> =>
+  Bun.password.hash(password, { algorithm: 'argon2id' });
+
+/** Verified against when the account is unknown, so both answers take the same time. */
+let dummyHash: Promise<string> | null = null;
+
+/** Why an account action failed; the pages say it in the reader's language. */
+export type AccountError =
+  | 'username-invalid'
+  | 'email-invalid'
+  | 'password-short'
+  | 'username-taken'
+  | 'wrong'
+  | 'current-password-wrong';
+
+export type AccountResult = { ok: true; user: UserRow } | { ok: false; error: AccountError };
+
+/** Sign-up and sign-in rules, without HTTP. */
+export function createAccounts(deps: {
+  repos: Pick<Repositories, 'users' | 'keys'>;
+  throttle: SignInThrottle;
+  now: () => Date;
+}) {
+  const { repos } = deps;
+
+  return {
+    async register(input: {
+      username: string;
+      email: string;
+      password: string;
+    }): Promise<AccountResult> {
+      const username = input.username.trim();
+      const email = input.email.trim();
+      if (!USERNAME.test(username)) return { ok: false, error: 'username-invalid' };
+      if (email !== '' && (email.length > 254 || !EMAIL.test(email)))
+        return { ok: false, error: 'email-invalid' };
+      if (input.password.length < MIN_PASSWORD || input.password.length > MAX_PASSWORD) {
+        return { ok: false, error: 'password-short' };
+      }
+      // Usernames are public, so a taken one may say so. An email address that is already
+      // registered is not attached (it stays with its owner) and the answer is the same as
+      // for a free one, so sign-up never tells whether an address has an account
+      // (README: Accounts).
+      if (await repos.users.findByLogin(username)) return { ok: false, error: 'username-taken' };
+      const freeEmail = email !== '' && !(await repos.users.findByLogin(email)) ? email : null;
+      const passwordHash = await hashPassword(input.password);
+      const create = (withEmail: string | null) =>
+        repos.users.create({ username, email: withEmail, passwordHash, now: deps.now() });
+      try {
+        return { ok: true, user: await create(freeEmail) };
+      } catch {
+        // Lost a race: the unique index said no to the name, or to the address.
+      }
+      if (freeEmail === null || (await repos.users.findByLogin(username))) {
+        return { ok: false, error: 'username-taken' };
+      }
+      try {
+        return { ok: true, user: await create(null) };
+      } catch {
+        return { ok: false, error: 'username-taken' };
+      }
+    },
+
+    /**
+     * Username or email and password. One answer for every failure (unknown account,
+     * wrong password, banned), so it says nothing about which part was wrong. An account
+     * without a password (the admin made at first start) signs in with one of its API keys.
+     * The attempt is counted before the password is checked (services/limits.ts); past the
+     * limit it throws Refusal('rate-limited') whatever the password.
+     */
+    async signIn(login: string, password: string, clientIp: string | null): Promise<AccountResult> {
+      const user = login.trim() === '' ? null : await repos.users.findByLogin(login);
+      // The username and the e-mail of one account share its counter.
+      const account = user ? `user:${user.id}` : `login:${login.trim().toLowerCase()}`;
+      const now = deps.now();
+      await deps.throttle.take(account, clientIp, now);
+      const wrong = { ok: false, error: 'wrong' } as const;
+      const verified = await (async () => {
+        if (password === '' || password.length > MAX_PASSWORD) return false;
+        if (!user || user.isBanned) {
+          dummyHash ??= hashPassword('not a password of anyone');
+          await Bun.password.verify(password, await dummyHash);
+          return false;
+        }
+        if (user.passwordHash === null) {
+          const key = await repos.keys.find(hashSecret(password));
+          return key !== null && key.user.id === user.id;
+        }
+        return Bun.password.verify(password, user.passwordHash);
+      })();
+      if (!verified || !user) return wrong;
+      await deps.throttle.succeeded(account, clientIp, now);
+      return { ok: true, user };
+    },
+
+    /** Changes the password; an account that has none yet needs no current one. */
+    async changePassword(
+      user: UserRow,
+      current: string,
+      next: string,
+    ): Promise<AccountError | null> {
+      if (user.passwordHash !== null && !(await Bun.password.verify(current, user.passwordHash))) {
+        return 'current-password-wrong';
+      }
+      if (next.length < MIN_PASSWORD || next.length > MAX_PASSWORD) return 'password-short';
+      await repos.users.setPasswordHash(user.id, await hashPassword(next));
+      return null;
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { createIdCodec, type IdCodec } from '@upshot/schema';
+import type { Config } from '../config.ts';
+import type { Repositories } from '../db/repositories/index.ts';
+import { generateGuestKey, generateUserKey, hashSecret } from './keys.ts';
+
+/** Values that belong to this instance and must not change across restarts. */
+export interface Instance {
+  ids: IdCodec;
+  guestKey: string;
+  /** Signs session tokens and derives CSRF tokens; shared by instances on one database. */
+  sessionSecret: string;
+  /** Set only on the start that created the admin with a generated key, to print it once. */
+  generatedAdminKey: string | null;
+}
+
+/**
+ * First start draws the id salt, guest key and session secret and creates the admin user;
+ * later starts read them back. Settings from the environment win over stored values.
+ * Every value is kept in the database, so instances sharing it agree.
+ */
+export async function initInstance(
+  config: Config,
+  repos: Pick<Repositories, 'settings' | 'users'>,
+  now = new Date(),
+): Promise<Instance> {
+  const salt =
+    config.idSalt ?? (await repos.settings.ensure('id_salt', randomBytes(4).toString('hex')));
+  const ids = createIdCodec(salt, config.idPadding);
+  const guestKey =
+    config.guestKey ?? (await repos.settings.ensure('guest_key', generateGuestKey()));
+  const sessionSecret = await repos.settings.ensure(
+    'session_secret',
+    randomBytes(32).toString('base64url'),
+  );
+  let generatedAdminKey: string | null = null;
+  // Several instances may start at once on an empty database: the first to create the
+  // admin wins (its name is unique), the others carry on without printing a key.
+  if ((await repos.users.count()) === 0) {
+    // The admin is user 1, so its generated key can carry its encoded id.
+    const key = config.adminKey ?? generateUserKey(ids.encode(1));
+    const created = await repos.users
+      .createWithKey({
+        username: 'admin',
+        isAdmin: true,
+        keyHash: hashSecret(key),
+        keyLabel: 'admin (first start)',
+        now,
+      })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (created && config.adminKey === undefined) generatedAdminKey = key;
+  }
+  return { ids, guestKey, sessionSecret, generatedAdminKey };
+}

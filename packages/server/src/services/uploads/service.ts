@@ -1,0 +1,403 @@
+// One upload, from the bytes the client sent to a published row.
+//
+// Content first, reference last (README: Operating Upshot): a pending row claims the file
+// name (and, for a user, the right to store these bytes), the files are written and made
+// durable, and only then is the row published. A crash at any point leaves a pending row
+// (invisible everywhere) that the janitor removes with whatever files it had; it never
+// leaves a published row without its files. An upload is acknowledged only once published.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../config.ts';
+import type { PublishValues } from '../../db/repositories/images.ts';
+import type { Repositories } from '../../db/repositories/index.ts';
+import type { ImageRow, NewImageRow } from '../../db/schema/index.ts';
+import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
+import { md5 } from '../../media/hash.ts';
+import { type EncodedFile, processImage, readImageHeader } from '../../media/image.ts';
+import type { WorkQueue } from '../../media/queue.ts';
+import { type SniffedType, sniffType } from '../../media/sniff.ts';
+import { processVideo } from '../../media/video.ts';
+import type { Storage, StoredFile } from '../../storage/storage.ts';
+import { Refusal } from '../errors.ts';
+import type { ImageDeleter } from '../images/deleter.ts';
+import { storageKey } from '../images/files.ts';
+import { datePath } from '../images/formatting.ts';
+import { generateDeleteToken, hashSecret } from '../keys.ts';
+import type { Principal } from '../principal.ts';
+import { applyGuestPolicy, durationSeconds, parseExpiration } from './expiration.ts';
+import { cleanName, titleFromFilename, uniqueSuffix } from './naming.ts';
+import { randomFilename, readSource, type SourceInput, type UploadSource } from './source.ts';
+
+export interface UploadServiceDeps {
+  config: Config;
+  repos: Pick<Repositories, 'images' | 'albums'>;
+  storage: Storage;
+  queue: WorkQueue;
+  deleter: ImageDeleter;
+  now: () => Date;
+  fetchSource: (url: string, options: SafeFetchOptions) => Promise<FetchedSource>;
+  /** This process's id: pending rows carry it, and temp file names start with it. */
+  instanceId: string;
+  /** Local folder for temp files (a video that arrived in memory is written there for ffmpeg). */
+  tempDir: string;
+}
+
+export interface UploadCommand {
+  principal: Principal;
+  clientIp: string | null;
+  source: SourceInput;
+  title?: string;
+  description?: string;
+  tags: string[];
+  albumId?: number;
+  categoryId?: number;
+  width?: number;
+  expiration?: string;
+  nsfw: boolean;
+  /** Aborts the upload (the server is shutting down): nothing is stored. */
+  signal?: AbortSignal;
+}
+
+export interface UploadOutcome {
+  row: ImageRow;
+  /** The plain delete token, shown once in the reply. */
+  deleteToken: string;
+  duplicate: boolean;
+}
+
+/** The stored files of one upload before they have a name. */
+interface Processed {
+  type: 'image' | 'video';
+  main: EncodedFile;
+  /** The main file is the uploaded bytes, untouched (so a temp file can be moved into place). */
+  mainIsSource: boolean;
+  thumb: EncodedFile | null;
+  medium: EncodedFile | null;
+  frame: EncodedFile | null;
+  isAnimated: boolean;
+  duration: number;
+  exif: string | null;
+  title: string | null;
+  description: string | null;
+}
+
+/** How long a second identical upload waits for the first one to be written. */
+const FLIGHT_WAIT_MS = 10 * 60_000;
+const FLIGHT_POLL_MS = 100;
+
+const checkAborted = (signal: AbortSignal | undefined) => {
+  if (signal?.aborted) throw new Refusal('shutting-down');
+};
+
+export function createUploadService(deps: UploadServiceDeps) {
+  const { config, repos, storage, queue } = deps;
+  /** Pending rows this process is writing now; the janitor leaves them alone. */
+  const activeClaims = new Set<number>();
+  /** Identical uploads in flight in this process, so a second one waits without polling. */
+  const localFlights = new Map<string, Promise<void>>();
+
+  async function process(
+    source: UploadSource,
+    type: SniffedType,
+    width: number | undefined,
+  ): Promise<Processed> {
+    if (type.kind === 'image') {
+      // A large image that was streamed to disk is read back inside the queue's slot, so
+      // no more than `mediaConcurrency` of them are in memory at once.
+      return queue.run(async () => {
+        const bytes = source.bytes ?? (await Bun.file(source.path!).bytes());
+        const header = await readImageHeader(bytes, type);
+        const image = await processImage({
+          bytes,
+          type,
+          width,
+          maxPixels: config.maxPixels,
+          stripGps: config.stripGps,
+          header,
+        });
+        return {
+          type: 'image',
+          main: image.main,
+          mainIsSource: image.main.bytes === bytes,
+          thumb: image.thumb,
+          medium: image.medium,
+          frame: null,
+          isAnimated: image.isAnimated,
+          duration: 0,
+          exif: image.exif ? JSON.stringify(image.exif) : null,
+          title: image.title,
+          description: image.description,
+        };
+      });
+    }
+    return queue.run(async () => {
+      // ffmpeg reads a file: an upload that arrived in memory is written to a private one.
+      let path = source.path;
+      let written: string | null = null;
+      if (!path) {
+        await mkdir(deps.tempDir, { recursive: true });
+        written = join(deps.tempDir, `${deps.instanceId}-${uniqueSuffix()}.${type.extension}`);
+        await writeFile(written, source.bytes!, { mode: 0o600 });
+        path = written;
+      }
+      try {
+        const video = await processVideo({ path, type, maxPixels: config.maxPixels });
+        return {
+          type: 'video',
+          main: {
+            bytes: source.bytes ?? new Uint8Array(0),
+            mime: type.mime,
+            extension: type.extension,
+            width: video.width,
+            height: video.height,
+          },
+          mainIsSource: true,
+          thumb: video.thumb,
+          medium: video.medium,
+          frame: video.frame,
+          isAnimated: false,
+          duration: video.duration,
+          exif: null,
+          title: null,
+          description: null,
+        };
+      } finally {
+        if (written) await rm(written, { force: true });
+      }
+    });
+  }
+
+  function expiresAt(command: UploadCommand, now: Date): Date | null {
+    const { principal } = command;
+    let seconds = parseExpiration(command.expiration, now);
+    if (principal.kind === 'user' && seconds === null && command.expiration === undefined) {
+      const fallback = principal.user.defaultExpiration;
+      if (fallback) seconds = parseExpiration(fallback, now);
+    }
+    if (principal.kind === 'guest') {
+      seconds = applyGuestPolicy(seconds, Math.round(durationSeconds(config.guestExpiration, now)));
+    }
+    return seconds === null ? null : new Date(now.getTime() + seconds * 1000);
+  }
+
+  /** The first bytes, enough to tell the type. */
+  async function head(source: UploadSource): Promise<Uint8Array> {
+    if (source.bytes) return source.bytes;
+    return new Uint8Array(await Bun.file(source.path!).slice(0, 65_536).arrayBuffer());
+  }
+
+  /**
+   * The extension the main file is stored with, and the one of the thumb and medium: a
+   * JPEG keeps the client's `.jpg` (and so do its variants, `photo.th.jpg`), BMP is
+   * stored as PNG, AVIF variants are WebP, a video's variants JPEG.
+   */
+  function extensions(type: SniffedType, originalFilename: string) {
+    const jpg = type.extension === 'jpeg' && /\.jpg$/i.test(originalFilename);
+    const main = jpg ? 'jpg' : type.extension === 'bmp' ? 'png' : type.extension;
+    let variant = type.kind === 'video' ? 'jpeg' : type.extension;
+    if (type.extension === 'avif') variant = 'webp';
+    if (type.extension === 'bmp') variant = 'png';
+    if (jpg) variant = 'jpg';
+    return { main, variant };
+  }
+
+  /** Waits while an identical upload by the same owner is being written. */
+  async function waitForFlight(flightKey: string, signal?: AbortSignal): Promise<void> {
+    const local = localFlights.get(flightKey);
+    if (local) return local;
+    const deadline = Date.now() + FLIGHT_WAIT_MS;
+    while (await repos.images.isInFlight(flightKey)) {
+      checkAborted(signal);
+      if (Date.now() > deadline) throw new Error('an identical upload never finished');
+      await Bun.sleep(FLIGHT_POLL_MS);
+    }
+  }
+
+  const duplicateOf = async (row: ImageRow): Promise<UploadOutcome> => {
+    const deleteToken = generateDeleteToken();
+    await repos.images.addDeleteToken(row.id, hashSecret(deleteToken));
+    return { row, deleteToken, duplicate: true };
+  };
+
+  return {
+    /** Pending rows being written by this process now. */
+    activeClaims: (): ReadonlySet<number> => activeClaims,
+
+    async upload(command: UploadCommand): Promise<UploadOutcome> {
+      const { principal, signal } = command;
+      const now = deps.now();
+      const user = principal.kind === 'user' ? principal.user : null;
+      if (user?.isBanned) throw new Refusal('request-denied');
+
+      if (command.albumId !== undefined) {
+        const album = await repos.albums.find(command.albumId);
+        if (!album || album.userId !== user?.id) throw new Refusal('album-not-found');
+      }
+      if (
+        command.categoryId !== undefined &&
+        !(await repos.albums.findCategory(command.categoryId))
+      ) {
+        throw new Refusal('invalid-category');
+      }
+      const expiry = expiresAt(command, now);
+
+      const maxMb = user ? config.maxUploadMbUser : config.maxUploadMbGuest;
+      const source = await readSource(command.source, {
+        maxBytes: Math.floor(maxMb * 1_000_000),
+        maxMb,
+        urlRefusal: !config.urlUploads
+          ? 'url-disabled'
+          : user === null
+            ? 'url-disabled-for-guests'
+            : null,
+        fetch: deps.fetchSource,
+        fetchOptions: { allowPrivate: config.fetchAllowPrivate, timeoutMs: config.fetchTimeoutMs },
+      });
+      checkAborted(signal);
+
+      const type = await sniffType(await head(source));
+      // Processing starts at once; a duplicate (rare: clients such as the action skip
+      // unchanged files) discards it.
+      const processing = process(source, type, command.width);
+      processing.catch(() => {});
+
+      const requestedWidth = command.width ?? null;
+      // Guests share addresses (every guest behind one proxy): an upload of bytes a guest
+      // sent before is a new upload, never control over someone else's (README: Security).
+      const flightKey = user ? `user:${user.id}:${source.md5}:${requestedWidth ?? ''}` : null;
+      const originalFilename =
+        source.via === 'base64'
+          ? randomFilename(type.extension === 'bmp' ? 'png' : type.extension)
+          : source.originalFilename ||
+            randomFilename(type.extension === 'bmp' ? 'png' : type.extension);
+      const ext = extensions(type, originalFilename);
+      const folder = datePath(now);
+      const pending: NewImageRow = {
+        userId: user?.id ?? null,
+        albumId: command.albumId ?? null,
+        categoryId: command.categoryId ?? null,
+        type: type.kind,
+        status: 'pending',
+        uploadInstance: deps.instanceId,
+        flightKey,
+        datePath: folder,
+        name: '',
+        extension: ext.main,
+        mime: type.mime,
+        size: 0,
+        width: 0,
+        height: 0,
+        originalFilename,
+        title: '',
+        uploadMd5: source.md5,
+        md5: '',
+        requestedWidth,
+        thumbExtension: ext.variant,
+        mediumExtension: ext.variant,
+        uploaderIp: command.clientIp,
+        createdAt: now,
+        expiresAt: expiry,
+      };
+
+      // Claim a name (and the flight); an identical upload by this user that is live, or
+      // lands while we wait for it, is answered as a duplicate.
+      let claimed: ImageRow | null = null;
+      const base = cleanName(originalFilename);
+      for (let attempt = 0; claimed === null; attempt++) {
+        if (attempt === 12) throw new Error('no free file name');
+        if (user) {
+          const duplicate = await repos.images.findDuplicate({
+            userId: user.id,
+            uploadMd5: source.md5,
+            requestedWidth,
+            now,
+          });
+          if (duplicate) return duplicateOf(duplicate);
+        }
+        const name = attempt === 0 ? base : `${base}${uniqueSuffix()}`;
+        const mainKey = storageKey(folder, `${name}.${ext.main}`);
+        if (!(await repos.images.isNameFree(folder, name)) || (await storage.exists(mainKey))) {
+          continue;
+        }
+        const result = await repos.images.claim({ ...pending, name });
+        if ('claimed' in result) claimed = result.claimed;
+        else if (result.conflict === 'flight') await waitForFlight(flightKey!, signal);
+      }
+
+      const row = claimed;
+      activeClaims.add(row.id);
+      let settle: () => void = () => {};
+      if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
+      try {
+        const processed = await processing;
+        checkAborted(signal);
+        const files: StoredFile[] = [];
+        const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
+        files.push(
+          processed.mainIsSource && source.path
+            ? { key: mainKey, path: source.path }
+            : { key: mainKey, bytes: processed.main.bytes },
+        );
+        const variant = (infix: string, file: EncodedFile | null) => {
+          if (!file) return;
+          const extension = type.kind === 'video' ? 'jpeg' : ext.variant;
+          files.push({
+            key: storageKey(folder, `${row.name}.${infix}.${extension}`),
+            bytes: file.bytes,
+          });
+        };
+        variant('th', processed.thumb);
+        variant('md', processed.medium);
+        variant('fr', processed.frame);
+        await storage.putAll(files);
+
+        const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
+        const values: PublishValues = {
+          userId: row.userId,
+          albumId: row.albumId,
+          categoryId: row.categoryId,
+          type: processed.type,
+          extension: ext.main,
+          mime: processed.main.mime,
+          size: processed.mainIsSource ? source.size : processed.main.bytes.length,
+          width: processed.main.width,
+          height: processed.main.height,
+          originalFilename,
+          title: command.title ?? processed.title ?? titleFromFilename(originalFilename),
+          description: command.description ?? processed.description ?? null,
+          tags: command.tags,
+          nsfw: command.nsfw,
+          isAnimated: processed.isAnimated,
+          md5: storedMd5,
+          sourceMd5: storedMd5 === source.md5 ? null : source.md5,
+          uploadMd5: source.md5,
+          requestedWidth,
+          exif: processed.exif,
+          thumbExtension: processed.thumb ? (type.kind === 'video' ? 'jpeg' : ext.variant) : null,
+          thumbMime: processed.thumb?.mime ?? null,
+          thumbSize: processed.thumb?.bytes.length ?? 0,
+          mediumExtension: processed.medium ? (type.kind === 'video' ? 'jpeg' : ext.variant) : null,
+          mediumMime: processed.medium?.mime ?? null,
+          mediumSize: processed.medium?.bytes.length ?? 0,
+          frameSize: processed.frame?.bytes.length ?? 0,
+          duration: processed.duration,
+          uploaderIp: command.clientIp,
+          expiresAt: expiry,
+        };
+        const deleteToken = generateDeleteToken();
+        const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
+        return { row: published, deleteToken, duplicate: false };
+      } catch (error) {
+        // Nobody has the URLs yet: the pending row goes, with whatever files it had.
+        await deps.deleter.delete(row).catch(() => {});
+        throw error;
+      } finally {
+        activeClaims.delete(row.id);
+        if (flightKey) localFlights.delete(flightKey);
+        settle();
+      }
+    },
+  };
+}
+
+export type UploadService = ReturnType<typeof createUploadService>;
