@@ -393,7 +393,7 @@ async function processBmp(
   input: ProcessImageInput,
 ): Promise<Omit<ProcessedImage, 'exif' | 'title' | 'description'>> {
   const { maxPixels } = input;
-  const decoded = decodeBmp(input.bytes);
+  const decoded = decodeBmp(input.bytes, maxPixels);
   const pixels: Pixels = {
     data: Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
     width: decoded.width,
