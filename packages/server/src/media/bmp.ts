@@ -5,7 +5,8 @@
 //
 // Uploads are hostile: every read is bounds-checked, the declared size is checked against
 // the pixel limit and (uncompressed) against the bytes present before anything is
-// allocated, RLE runs stop at the row's end, and every failure is MediaError.
+// allocated, RLE runs stop at the row's end, and every failure is MediaError. The decode is
+// synchronous; uploads run it in a worker under the media deadline (bmp-pool.ts).
 import { MediaError } from './errors.ts';
 
 export interface BmpHeader {

@@ -75,6 +75,10 @@ function mediaToApiError(error: MediaError, config: Config): ApiError {
       return new ApiError(ApiErrors.tooManyPixels(Math.round(config.maxPixels / 1e6)));
     case 'width-too-large':
       return new ApiError(ApiErrors.widthTooLarge);
+    case 'too-many-frames':
+      return new ApiError(ApiErrors.tooManyFrames(config.maxFrames));
+    case 'timed-out':
+      return new ApiError(ApiErrors.processingTimeout);
   }
 }
 
@@ -95,6 +99,8 @@ export function createUploadService(deps: UploadServiceDeps) {
           type,
           width,
           maxPixels: config.maxPixels,
+          maxFrames: config.maxFrames,
+          timeoutMs: config.mediaTimeoutMs,
           stripGps: config.stripGps,
           header,
         }),
@@ -118,7 +124,12 @@ export function createUploadService(deps: UploadServiceDeps) {
     await writeFile(tmp, bytes, { mode: 0o600 });
     try {
       const video = await queue.run(() =>
-        processVideo({ path: tmp, type, maxPixels: config.maxPixels }),
+        processVideo({
+          path: tmp,
+          type,
+          maxPixels: config.maxPixels,
+          timeoutMs: config.mediaTimeoutMs,
+        }),
       );
       return {
         type: 'video',
