@@ -12,6 +12,7 @@
 // Everything runs under one deadline (UPSHOT_MEDIA_TIMEOUT_S): each sharp pipeline gets the
 // time left as its timeout, the BMP worker is terminated at it. Animations are refused past
 // UPSHOT_MAX_FRAMES from their header, and every frame counts against the pixel limit.
+// Variants never enlarge: a small image's thumb is a cover crop no bigger than itself.
 //
 // The stored main file is the uploaded bytes, untouched, unless `width` resizes it, BMP is
 // converted to PNG, or GPS is removed (metadata only, pixels byte-identical: gps.ts).
@@ -281,25 +282,34 @@ function fromPixels(pixels: Pixels, maxPixels: number): Sharp {
   return sharp(pixels.data, { raw: { width, height, channels }, limitInputPixels: maxPixels });
 }
 
-/** Thumb and medium from decoded pixels; `mainWidth` is the stored file's width. */
+/**
+ * The thumb's cover crop: 320x320, or less on a side where the image itself is smaller
+ * (the effect of sharp's withoutEnlargement). Sized from the stored image, not from the
+ * pixels it is cut from, which for a large image are a reduced decode of it.
+ */
+function thumbResize(pipeline: Sharp, width: number, height: number): Sharp {
+  return pipeline.resize(Math.min(THUMB_SIZE, width), Math.min(THUMB_SIZE, height), {
+    fit: 'cover',
+  });
+}
+
+/** Thumb and medium from decoded pixels; `main` is the stored file's size. */
 async function variantsFrom(
   pixels: Pixels,
-  mainWidth: number,
+  main: { width: number; height: number },
   extension: string,
   maxPixels: number,
   deadline: Deadline,
 ): Promise<{ thumb: EncodedFile; medium: EncodedFile | null }> {
   const out = variantExtension(extension);
   const thumb = encode(
-    encodeVariant(
-      fromPixels(pixels, maxPixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' }),
-      extension,
-    ),
+    encodeVariant(thumbResize(fromPixels(pixels, maxPixels), main.width, main.height), extension),
     out,
     deadline,
   );
   let medium: Promise<EncodedFile> | null = null;
-  if (mainWidth > MEDIUM_WIDTH) {
+  // Only a wider image gets a medium: it is never enlarged.
+  if (main.width > MEDIUM_WIDTH) {
     const source = fromPixels(pixels, maxPixels);
     const sized = pixels.width === MEDIUM_WIDTH ? source : source.resize({ width: MEDIUM_WIDTH });
     medium = encode(encodeVariant(sized, extension), out, deadline);
@@ -401,9 +411,14 @@ async function processStill(
       bytes: carryExif(bytes, type, encoded.bytes, type.extension, input.stripGps),
     };
   };
+  // With a target width the pixels are the stored file's, at its exact size.
+  const mainSize =
+    target === undefined
+      ? { width: displayWidth, height: displayHeight }
+      : { width: pixels.width, height: pixels.height };
   const [main, variants] = await Promise.all([
     mainFile(),
-    variantsFrom(pixels, target ?? displayWidth, type.extension, maxPixels, deadline),
+    variantsFrom(pixels, mainSize, type.extension, maxPixels, deadline),
   ]);
   return { main, ...variants, isAnimated: false };
 }
@@ -417,10 +432,7 @@ async function processAnimated(
   const source = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: maxPixels, animated: true });
   const [thumb, medium] = await Promise.all([
     encode(
-      encodeVariant(
-        source.clone().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' }),
-        type.extension,
-      ),
+      encodeVariant(thumbResize(source.clone(), header.width, header.height), type.extension),
       type.extension,
       deadline,
     ),
@@ -473,7 +485,7 @@ async function processBmp(
   }
   const [main, variants] = await Promise.all([
     encode(encodeMain(fromPixels(source, maxPixels), 'png'), 'png', deadline),
-    variantsFrom(source, source.width, 'bmp', maxPixels, deadline),
+    variantsFrom(source, source, 'bmp', maxPixels, deadline),
   ]);
   return { main, ...variants, isAnimated: false };
 }
