@@ -27571,6 +27571,8 @@ var ApiErrors = {
   invalidImage: spec(400, 400, "Invalid image"),
   invalidVideo: spec(400, 400, "Invalid video file provided"),
   widthTooLarge: spec(400, 610, "Target width is greater than the original image width"),
+  tooManyFrames: (maxFrames) => spec(400, 400, `Animation too long - max ${maxFrames} frames`),
+  processingTimeout: spec(400, 400, "Image took too long to process"),
   invalidWidth: spec(400, 400, "Invalid width"),
   invalidCategory: spec(400, 400, "Invalid category"),
   invalidNsfw: spec(400, 400, "Invalid nsfw value"),

@@ -22,6 +22,10 @@ export interface Config {
   maxUploadMbGuest: number;
   maxUploadMbUser: number;
   maxPixels: number;
+  /** Animations with more frames are refused from their header. */
+  maxFrames: number;
+  /** Deadline for the work on one image or video (UPSHOT_MEDIA_TIMEOUT_S). */
+  mediaTimeoutMs: number;
   fetchAllowPrivate: boolean;
   fetchTimeoutMs: number;
   /** ISO 8601 duration: the longest a guest upload lives. */
@@ -203,6 +207,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadMbGuest: read.number('UPSHOT_MAX_UPLOAD_MB_GUEST', 10, 0.001),
     maxUploadMbUser: read.number('UPSHOT_MAX_UPLOAD_MB_USER', 100, 0.001),
     maxPixels: read.int('UPSHOT_MAX_PIXELS', 100_000_000, 1),
+    maxFrames: read.int('UPSHOT_MAX_FRAMES', 1000, 1),
+    // sharp takes whole seconds, at most an hour.
+    mediaTimeoutMs: read.int('UPSHOT_MEDIA_TIMEOUT_S', 30, 1, 3600) * 1000,
     fetchAllowPrivate: read.bool('UPSHOT_FETCH_ALLOW_PRIVATE', false),
     fetchTimeoutMs: read.int('UPSHOT_FETCH_TIMEOUT_MS', 15_000, 100),
     guestExpiration,

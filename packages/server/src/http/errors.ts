@@ -69,6 +69,10 @@ export function toApiError(error: unknown, config: Config): MappedError | null {
         return plain(ApiErrors.tooManyPixels(Math.round(config.maxPixels / 1e6)));
       case 'width-too-large':
         return plain(ApiErrors.widthTooLarge);
+      case 'too-many-frames':
+        return plain(ApiErrors.tooManyFrames(config.maxFrames));
+      case 'timed-out':
+        return plain(ApiErrors.processingTimeout);
     }
   }
   if (error instanceof TooManyTagsError) {

@@ -1,6 +1,7 @@
 // Where the metadata lives inside each accepted image container. Every function returns
 // byte ranges into the file, so callers can read them or edit a copy in place without
-// moving anything else.
+// moving anything else. Every walk moves forward through its container and reads only
+// inside it, so its cost is linear in the file whatever the file declares.
 
 export interface Range {
   start: number;
@@ -30,6 +31,13 @@ export function ascii(bytes: Uint8Array, start: number, end: number): string {
 
 function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The first zero byte in [start, end), or -1: never looks past `end`. */
+function zeroIn(bytes: Uint8Array, start: number, end: number): number {
+  if (start >= end) return -1;
+  const at = bytes.subarray(start, end).indexOf(0);
+  return at < 0 ? -1 : start + at;
 }
 
 const EXIF_PREFIX = 'Exif\0\0';
@@ -111,15 +119,15 @@ export function pngRanges(bytes: Uint8Array): MetadataRanges {
       out.exif = exifRange(bytes, c.dataStart, c.dataEnd);
       out.exifCrcChunk = { start: c.offset + 4, end: c.dataEnd };
     } else if (c.type === 'iTXt' || c.type === 'tEXt') {
-      const keyEnd = bytes.indexOf(0, c.dataStart);
-      if (keyEnd < 0 || keyEnd >= c.dataEnd) continue;
+      const keyEnd = zeroIn(bytes, c.dataStart, c.dataEnd);
+      if (keyEnd < 0) continue;
       if (ascii(bytes, c.dataStart, keyEnd) !== 'XML:com.adobe.xmp') continue;
       let textStart = keyEnd + 1;
       if (c.type === 'iTXt') {
         if (bytes[textStart] !== 0) continue; // compressed XMP: not read
-        const lang = bytes.indexOf(0, textStart + 2);
-        const translated = lang < 0 ? -1 : bytes.indexOf(0, lang + 1);
-        if (translated < 0 || translated >= c.dataEnd) continue;
+        const lang = zeroIn(bytes, textStart + 2, c.dataEnd);
+        const translated = lang < 0 ? -1 : zeroIn(bytes, lang + 1, c.dataEnd);
+        if (translated < 0) continue;
         textStart = translated + 1;
       }
       out.xmp.push({
@@ -214,9 +222,9 @@ export function avifRanges(bytes: Uint8Array): MetadataRanges {
       p += 4;
       if (itemType === 'Exif') kinds.set(id, 'exif');
       else if (itemType === 'mime') {
-        const nameEnd = bytes.indexOf(0, p);
-        if (nameEnd < 0 || nameEnd >= infe.end) continue;
-        const typeEnd = bytes.indexOf(0, nameEnd + 1);
+        const nameEnd = zeroIn(bytes, p, infe.end);
+        if (nameEnd < 0) continue;
+        const typeEnd = zeroIn(bytes, nameEnd + 1, infe.end);
         const contentType = ascii(bytes, nameEnd + 1, typeEnd < 0 ? infe.end : typeEnd);
         if (contentType === 'application/rdf+xml') kinds.set(id, 'xmp');
       }
@@ -245,15 +253,16 @@ export function avifRanges(bytes: Uint8Array): MetadataRanges {
       p += baseOffsetSize;
       const extents = v.getUint16(p);
       p += 2;
+      // Only the first extent is read; the others are stepped over at once (zero-sized
+      // fields would otherwise make 65535 extents per item cost time but no bytes).
       let first: Range | undefined;
-      for (let e = 0; e < extents; e++) {
-        p += indexSize;
-        const offset = readUint(v, p, offsetSize);
-        p += offsetSize;
-        const length = readUint(v, p, lengthSize);
-        p += lengthSize;
-        if (e === 0) first = { start: base + offset, end: base + offset + length };
+      if (extents > 0) {
+        const offset = readUint(v, p + indexSize, offsetSize);
+        const length = readUint(v, p + indexSize + offsetSize, lengthSize);
+        first = { start: base + offset, end: base + offset + length };
       }
+      p += extents * (indexSize + offsetSize + lengthSize);
+      if (p > iloc.end) break;
       const kind = kinds.get(id);
       if (!kind || method !== 0 || extents !== 1 || !first || first.end > bytes.length) continue;
       if (kind === 'exif' && !out.exif) {

@@ -6,7 +6,11 @@ export type MediaErrorReason =
   | 'invalid-image'
   | 'invalid-video'
   | 'too-many-pixels'
-  | 'width-too-large';
+  | 'width-too-large'
+  /** An animation with more frames than UPSHOT_MAX_FRAMES, refused from its header. */
+  | 'too-many-frames'
+  /** The work did not finish within UPSHOT_MEDIA_TIMEOUT_S. */
+  | 'timed-out';
 
 export class MediaError extends Error {
   override readonly name = 'MediaError';

@@ -6,12 +6,19 @@
 // decoded at 1/8 scale for a 500 px medium), rotated upright per EXIF, into raw pixels;
 // the thumb, the medium and a resized main file are then encoded from those pixels.
 // Animated GIF/WebP keep their frames through sharp's animated pipelines (raw pixels lose
-// the page structure), one per variant; BMP is decoded in JavaScript (bmp.ts) once.
+// the page structure), one per variant; BMP is decoded in JavaScript (bmp.ts) once, in a
+// worker (bmp-pool.ts).
+//
+// Everything runs under one deadline (UPSHOT_MEDIA_TIMEOUT_S): each sharp pipeline gets the
+// time left as its timeout, the BMP worker is terminated at it. Animations are refused past
+// UPSHOT_MAX_FRAMES from their header, and every frame counts against the pixel limit.
+// Variants never enlarge: a small image's thumb is a cover crop no bigger than itself.
 //
 // The stored main file is the uploaded bytes, untouched, unless `width` resizes it, BMP is
 // converted to PNG, or GPS is removed (metadata only, pixels byte-identical: gps.ts).
 import sharp, { type Sharp } from 'sharp';
-import { decodeBmp, readBmpHeader } from './bmp.ts';
+import { readBmpHeader } from './bmp.ts';
+import { bmpPool } from './bmp-pool.ts';
 import { metadataRanges, pngChunks } from './containers.ts';
 import { MediaError } from './errors.ts';
 import { stripGps } from './gps.ts';
@@ -42,6 +49,10 @@ export interface ProcessImageInput {
   /** Resize the stored file to this width (ignored for animated images). */
   width?: number;
   maxPixels: number;
+  /** Refuse animations with more frames than this (default 1000), before decoding. */
+  maxFrames?: number;
+  /** Deadline for all the work on this image (default 30 s). */
+  timeoutMs?: number;
   stripGps: boolean;
   /** The header when the caller has read it already (to check the pixel limit early). */
   header?: ImageHeader;
@@ -59,6 +70,8 @@ export interface ProcessedImage {
 
 export const THUMB_SIZE = 320;
 export const MEDIUM_WIDTH = 500;
+export const DEFAULT_MAX_FRAMES = 1000;
+export const DEFAULT_IMAGE_TIMEOUT_MS = 30_000;
 
 // Decoder errors fail the upload; libjpeg's recoverable warnings ("extraneous bytes before
 // marker", common in camera files) do not. Truncation fails at this level too.
@@ -80,9 +93,32 @@ const MIME: Record<string, string> = {
   avif: 'image/avif',
 };
 
-function invalid(error: unknown): MediaError {
+/** When the work on one image must end. */
+class Deadline {
+  readonly at: number;
+
+  constructor(readonly ms: number) {
+    this.at = Date.now() + ms;
+  }
+
+  error(): MediaError {
+    return new MediaError('timed-out', `image processing took longer than ${this.ms / 1000} s`);
+  }
+
+  /** Whole seconds left, for sharp's timeout (at least 1); throws when none are. */
+  seconds(): number {
+    const left = this.at - Date.now();
+    if (left <= 0) throw this.error();
+    return Math.min(3600, Math.ceil(left / 1000));
+  }
+}
+
+function invalid(error: unknown, deadline?: Deadline): MediaError {
+  if (error instanceof MediaError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/pixel limit/i.test(message)) return new MediaError('too-many-pixels', message);
+  // libvips' words when sharp's timeout stops a pipeline: "timeout: 42% complete".
+  if (/timeout: \d+% complete/.test(message) && deadline) return deadline.error();
   return new MediaError('invalid-image', message);
 }
 
@@ -160,12 +196,18 @@ function encodeMain(pipeline: Sharp, extension: string): Sharp {
   }
 }
 
-async function encode(pipeline: Sharp, extension: string): Promise<EncodedFile> {
+async function encode(
+  pipeline: Sharp,
+  extension: string,
+  deadline: Deadline,
+): Promise<EncodedFile> {
   let result: { data: Buffer; info: sharp.OutputInfo };
   try {
-    result = await pipeline.toBuffer({ resolveWithObject: true });
+    result = await pipeline
+      .timeout({ seconds: deadline.seconds() })
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw invalid(error);
+    throw invalid(error, deadline);
   }
   const { data, info } = result;
   return {
@@ -175,6 +217,12 @@ async function encode(pipeline: Sharp, extension: string): Promise<EncodedFile> 
     width: info.width,
     height: info.pageHeight ?? info.height,
   };
+}
+
+function checkFrames(header: ImageHeader, maxFrames: number): void {
+  if (header.pages > maxFrames) {
+    throw new MediaError('too-many-frames', `${header.pages} frames exceeds ${maxFrames}`);
+  }
 }
 
 function checkPixels(header: ImageHeader, frames: number, maxPixels: number): void {
@@ -234,26 +282,37 @@ function fromPixels(pixels: Pixels, maxPixels: number): Sharp {
   return sharp(pixels.data, { raw: { width, height, channels }, limitInputPixels: maxPixels });
 }
 
-/** Thumb and medium from decoded pixels; `mainWidth` is the stored file's width. */
+/**
+ * The thumb's cover crop: 320x320, or less on a side where the image itself is smaller
+ * (the effect of sharp's withoutEnlargement). Sized from the stored image, not from the
+ * pixels it is cut from, which for a large image are a reduced decode of it.
+ */
+function thumbResize(pipeline: Sharp, width: number, height: number): Sharp {
+  return pipeline.resize(Math.min(THUMB_SIZE, width), Math.min(THUMB_SIZE, height), {
+    fit: 'cover',
+  });
+}
+
+/** Thumb and medium from decoded pixels; `main` is the stored file's size. */
 async function variantsFrom(
   pixels: Pixels,
-  mainWidth: number,
+  main: { width: number; height: number },
   extension: string,
   maxPixels: number,
+  deadline: Deadline,
 ): Promise<{ thumb: EncodedFile; medium: EncodedFile | null }> {
   const out = variantExtension(extension);
   const thumb = encode(
-    encodeVariant(
-      fromPixels(pixels, maxPixels).resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' }),
-      extension,
-    ),
+    encodeVariant(thumbResize(fromPixels(pixels, maxPixels), main.width, main.height), extension),
     out,
+    deadline,
   );
   let medium: Promise<EncodedFile> | null = null;
-  if (mainWidth > MEDIUM_WIDTH) {
+  // Only a wider image gets a medium: it is never enlarged.
+  if (main.width > MEDIUM_WIDTH) {
     const source = fromPixels(pixels, maxPixels);
     const sized = pixels.width === MEDIUM_WIDTH ? source : source.resize({ width: MEDIUM_WIDTH });
-    medium = encode(encodeVariant(sized, extension), out);
+    medium = encode(encodeVariant(sized, extension), out, deadline);
   }
   const [t, m] = await Promise.all([thumb, medium]);
   return { thumb: t, medium: m };
@@ -310,6 +369,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 async function processStill(
   input: ProcessImageInput,
   header: ImageHeader,
+  deadline: Deadline,
 ): Promise<Omit<ProcessedImage, 'exif' | 'title' | 'description'>> {
   const { bytes, type, maxPixels } = input;
   const swap = (header.orientation ?? 1) >= 5;
@@ -324,10 +384,11 @@ async function processStill(
   try {
     const { data, info } = await pipeline
       .raw({ depth: 'uchar' })
+      .timeout({ seconds: deadline.seconds() })
       .toBuffer({ resolveWithObject: true });
     pixels = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
-    throw invalid(error);
+    throw invalid(error, deadline);
   }
 
   const mainFile = async (): Promise<EncodedFile> => {
@@ -343,15 +404,21 @@ async function processStill(
     const encoded = await encode(
       encodeMain(fromPixels(pixels, maxPixels), type.extension),
       type.extension,
+      deadline,
     );
     return {
       ...encoded,
       bytes: carryExif(bytes, type, encoded.bytes, type.extension, input.stripGps),
     };
   };
+  // With a target width the pixels are the stored file's, at its exact size.
+  const mainSize =
+    target === undefined
+      ? { width: displayWidth, height: displayHeight }
+      : { width: pixels.width, height: pixels.height };
   const [main, variants] = await Promise.all([
     mainFile(),
-    variantsFrom(pixels, target ?? displayWidth, type.extension, maxPixels),
+    variantsFrom(pixels, mainSize, type.extension, maxPixels, deadline),
   ]);
   return { main, ...variants, isAnimated: false };
 }
@@ -359,16 +426,15 @@ async function processStill(
 async function processAnimated(
   input: ProcessImageInput,
   header: ImageHeader,
+  deadline: Deadline,
 ): Promise<Omit<ProcessedImage, 'exif' | 'title' | 'description'>> {
   const { bytes, type, maxPixels } = input;
   const source = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: maxPixels, animated: true });
   const [thumb, medium] = await Promise.all([
     encode(
-      encodeVariant(
-        source.clone().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover' }),
-        type.extension,
-      ),
+      encodeVariant(thumbResize(source.clone(), header.width, header.height), type.extension),
       type.extension,
+      deadline,
     ),
     // Every animation gets a medium (the viewer shows it); a narrow one is not enlarged.
     encode(
@@ -377,6 +443,7 @@ async function processAnimated(
         type.extension,
       ),
       type.extension,
+      deadline,
     ),
   ]);
   const main: EncodedFile = {
@@ -391,9 +458,11 @@ async function processAnimated(
 
 async function processBmp(
   input: ProcessImageInput,
+  deadline: Deadline,
 ): Promise<Omit<ProcessedImage, 'exif' | 'title' | 'description'>> {
   const { maxPixels } = input;
-  const decoded = decodeBmp(input.bytes);
+  deadline.seconds(); // throws when no time is left
+  const decoded = await bmpPool().decode(input.bytes, maxPixels, deadline.at - Date.now());
   const pixels: Pixels = {
     data: Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
     width: decoded.width,
@@ -407,15 +476,16 @@ async function processBmp(
       const { data, info } = await fromPixels(pixels, maxPixels)
         .resize({ width: target })
         .raw()
+        .timeout({ seconds: deadline.seconds() })
         .toBuffer({ resolveWithObject: true });
       source = { data, width: info.width, height: info.height, channels: info.channels };
     } catch (error) {
-      throw invalid(error);
+      throw invalid(error, deadline);
     }
   }
   const [main, variants] = await Promise.all([
-    encode(encodeMain(fromPixels(source, maxPixels), 'png'), 'png'),
-    variantsFrom(source, source.width, 'bmp', maxPixels),
+    encode(encodeMain(fromPixels(source, maxPixels), 'png'), 'png', deadline),
+    variantsFrom(source, source, 'bmp', maxPixels, deadline),
   ]);
   return { main, ...variants, isAnimated: false };
 }
@@ -424,14 +494,16 @@ export async function processImage(input: ProcessImageInput): Promise<ProcessedI
   const { bytes, type, maxPixels } = input;
   const header = input.header ?? (await readImageHeader(bytes, type));
   const animated = header.pages > 1 && (type.extension === 'gif' || type.extension === 'webp');
+  if (animated) checkFrames(header, input.maxFrames ?? DEFAULT_MAX_FRAMES);
   checkPixels(header, animated ? header.pages : 1, maxPixels);
+  const deadline = new Deadline(input.timeoutMs ?? DEFAULT_IMAGE_TIMEOUT_MS);
 
   const [processed, text] = await Promise.all([
     type.extension === 'bmp'
-      ? processBmp(input)
+      ? processBmp(input, deadline)
       : animated
-        ? processAnimated(input, header)
-        : processStill(input, header),
+        ? processAnimated(input, header, deadline)
+        : processStill(input, header, deadline),
     readTextMetadata(bytes, type.extension),
   ]);
   const exif = await readExif(processed.main.bytes, processed.main.extension);

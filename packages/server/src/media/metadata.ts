@@ -1,6 +1,7 @@
 // What the file says about itself: the EXIF kept in the stored file (as JSON-safe values
 // for `original_exifdata`) and a title and description from EXIF, XMP or IPTC.
 import exifr from 'exifr';
+import { Parser } from 'htmlparser2';
 import { ascii, metadataRanges, type Range } from './containers.ts';
 import { isTiffBlock } from './tiff.ts';
 
@@ -119,45 +120,107 @@ export async function readExif(bytes: Uint8Array, extension: string): Promise<Ex
 }
 
 // --- XMP -----------------------------------------------------------------------------
+//
+// One forward pass of htmlparser2 (xmlMode: XML entities and CDATA decoded, forgiving of
+// malformed markup) over each packet; every property wanted is picked up on the way. Its
+// parser keeps a stack of open elements that it shifts and scans on every tag, so the
+// nesting is capped: real XMP nests a handful of levels, a hostile packet stops there.
 
-function decodeEntities(text: string): string {
-  return text
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1')
-    .replace(/&(#x[0-9a-f]+|#\d+|lt|gt|amp|quot|apos);/gi, (_m, e: string) => {
-      const lower = e.toLowerCase();
-      if (lower === 'lt') return '<';
-      if (lower === 'gt') return '>';
-      if (lower === 'amp') return '&';
-      if (lower === 'quot') return '"';
-      if (lower === 'apos') return "'";
-      const code = lower.startsWith('#x')
-        ? Number.parseInt(lower.slice(2), 16)
-        : Number(lower.slice(1));
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : '';
-    });
+const MAX_XMP_DEPTH = 64;
+/** XMP considered per file, all packets together: the rest is not read. */
+export const MAX_XMP_BYTES = 1024 * 1024;
+
+class StopParsing extends Error {}
+
+interface Capture {
+  name: string;
+  depth: number;
+  text: string[];
+  items: Array<{ lang: string | undefined; text: string[] }>;
+  /** Depth of the rdf:li being read, when inside one. */
+  itemDepth: number | undefined;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+/**
+ * Simple XMP properties (`dc:title`...) of one packet, each as an element (rdf:Alt/Seq/Bag
+ * items with x-default preferred, or plain text) or else as an attribute; the first
+ * occurrence counts. Best effort: malformed XML gives what was read before it broke.
+ */
+export function xmpProperties(
+  xmp: string,
+  names: readonly string[],
+): Record<string, string | undefined> {
+  const wanted = new Set(names);
+  const elements = new Map<string, string>();
+  const attributes = new Map<string, string>();
+  let depth = 0;
+  let capture: Capture | undefined;
 
-/** A simple XMP property (`dc:title`...), as an element (Alt/Seq/Bag or text) or attribute. */
-export function xmpProperty(xmp: string, name: string): string | undefined {
-  const n = escapeRegExp(name);
-  const element = new RegExp(`<${n}(?:\\s[^>]*)?>([\\s\\S]*?)</${n}\\s*>`).exec(xmp);
-  if (element) {
-    const inner = element[1]!;
-    const items = [...inner.matchAll(/<rdf:li(\s[^>]*)?>([\s\S]*?)<\/rdf:li\s*>/g)];
-    if (items.length > 0) {
-      const preferred =
-        items.find((m) => /xml:lang\s*=\s*["']x-default["']/.test(m[1] ?? '')) ?? items[0]!;
-      return decodeEntities(preferred[2]!.replace(/<[^>]*>/g, ''));
-    }
-    return decodeEntities(inner.replace(/<[^>]*>/g, ''));
+  const parser = new Parser(
+    {
+      onopentagname() {
+        depth += 1;
+        if (depth > MAX_XMP_DEPTH) throw new StopParsing();
+      },
+      onopentag(name, attribs) {
+        for (const key of Object.keys(attribs)) {
+          if (wanted.has(key) && !attributes.has(key)) attributes.set(key, attribs[key]!);
+        }
+        if (capture) {
+          if (name === 'rdf:li' && capture.itemDepth === undefined) {
+            capture.items.push({ lang: attribs['xml:lang'], text: [] });
+            capture.itemDepth = depth;
+          }
+        } else if (wanted.has(name) && !elements.has(name)) {
+          capture = { name, depth, text: [], items: [], itemDepth: undefined };
+        }
+      },
+      ontext(text) {
+        if (!capture) return;
+        capture.text.push(text);
+        if (capture.itemDepth !== undefined) capture.items.at(-1)!.text.push(text);
+      },
+      onclosetag() {
+        if (capture?.itemDepth === depth) capture.itemDepth = undefined;
+        if (capture?.depth === depth) {
+          const { items } = capture;
+          const chosen = items.find((item) => item.lang === 'x-default') ?? items[0];
+          elements.set(capture.name, (chosen ?? capture).text.join(''));
+          capture = undefined;
+          if (elements.size === wanted.size) throw new StopParsing();
+        }
+        depth -= 1;
+      },
+    },
+    { xmlMode: true },
+  );
+  try {
+    parser.end(xmp);
+  } catch {
+    // StopParsing, or anything the parser itself trips on: keep what was read so far.
   }
-  const attribute = new RegExp(`\\s${n}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(xmp);
-  if (attribute) return decodeEntities(attribute[1] ?? attribute[2] ?? '');
-  return undefined;
+  const out: Record<string, string | undefined> = {};
+  for (const name of names) out[name] = elements.get(name) ?? attributes.get(name);
+  return out;
+}
+
+/** One XMP property of a packet (see xmpProperties). */
+export function xmpProperty(xmp: string, name: string): string | undefined {
+  return xmpProperties(xmp, [name])[name];
+}
+
+/** The XMP packets of a file as text, at most MAX_XMP_BYTES of them in all. */
+function xmpPackets(bytes: Uint8Array, ranges: readonly Range[]): string[] {
+  const decoder = new TextDecoder('utf-8');
+  const packets: string[] = [];
+  let budget = MAX_XMP_BYTES;
+  for (const range of ranges) {
+    if (budget <= 0) break;
+    const end = Math.min(range.end, range.start + budget);
+    budget -= end - range.start;
+    packets.push(decoder.decode(bytes.subarray(range.start, end)));
+  }
+  return packets;
 }
 
 // --- IPTC-IIM (JPEG APP13) -------------------------------------------------------------
@@ -247,6 +310,8 @@ function first(...candidates: Array<string | undefined>): string | null {
   return null;
 }
 
+const XMP_NAMES = ['dc:title', 'dc:description', 'photoshop:Headline'] as const;
+
 export interface TextMetadata {
   title: string | null;
   description: string | null;
@@ -261,12 +326,10 @@ export async function readTextMetadata(
   extension: string,
 ): Promise<TextMetadata> {
   const ranges = metadataRanges(bytes, extension);
-  const xmp = ranges.xmp.map((r) =>
-    new TextDecoder('utf-8').decode(bytes.subarray(r.start, r.end)),
-  );
-  const fromXmp = (name: string): string | undefined => {
-    for (const packet of xmp) {
-      const value = usable(xmpProperty(packet, name));
+  const xmp = xmpPackets(bytes, ranges.xmp).map((packet) => xmpProperties(packet, XMP_NAMES));
+  const fromXmp = (name: (typeof XMP_NAMES)[number]): string | undefined => {
+    for (const properties of xmp) {
+      const value = usable(properties[name]);
       if (value) return value;
     }
     return undefined;

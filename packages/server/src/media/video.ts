@@ -36,7 +36,7 @@ export interface ProcessedVideo {
   duration: number;
   /** JPEG poster taken from inside the clip. */
   frame: EncodedFile;
-  /** JPEG 320x320 cover crop of the frame. */
+  /** JPEG 320x320 cover crop of the frame (smaller on a side where the frame is). */
   thumb: EncodedFile;
   /** JPEG 500 px wide, when the frame is wider than 500. */
   medium: EncodedFile | null;
@@ -414,7 +414,13 @@ async function makeVariants(
   }
   const [frame, thumb, medium] = await Promise.all([
     encodeJpeg(base.clone()),
-    encodeJpeg(base.clone().resize(THUMB_SIZE, THUMB_SIZE, { fit: 'cover', position: 'centre' })),
+    // A cover crop that never enlarges: a small frame's thumb is no bigger than the frame.
+    encodeJpeg(
+      base.clone().resize(Math.min(THUMB_SIZE, width), Math.min(THUMB_SIZE, height), {
+        fit: 'cover',
+        position: 'centre',
+      }),
+    ),
     width > MEDIUM_WIDTH ? encodeJpeg(base.clone().resize({ width: MEDIUM_WIDTH })) : null,
   ]);
   return { width, height, frame, thumb, medium };

@@ -3,6 +3,7 @@ import { decodeBmp, readBmpHeader } from '../../src/media/bmp.ts';
 import { MediaError } from '../../src/media/errors.ts';
 import * as f from '../fixtures/images.ts';
 
+const MAX_PIXELS = 100_000_000;
 const W = 5;
 const H = 3;
 // A different colour for each pixel, so a flipped or shifted row shows.
@@ -32,7 +33,7 @@ function expected(channels: 3 | 4, alpha?: (x: number, y: number) => number): nu
 describe('decodeBmp', () => {
   test('24-bit, bottom-up and top-down', () => {
     for (const topDown of [false, true]) {
-      const decoded = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 24, topDown }));
+      const decoded = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 24, topDown }), MAX_PIXELS);
       expect([decoded.width, decoded.height, decoded.channels]).toEqual([W, H, 3]);
       expect(pixelsOf(decoded)).toEqual(expected(3));
     }
@@ -40,10 +41,10 @@ describe('decodeBmp', () => {
 
   test('32-bit with an alpha mask keeps alpha; plain 32-bit is opaque', () => {
     const alpha = (x: number, y: number) => (x + y) * 20;
-    const withAlpha = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 32, alpha }));
+    const withAlpha = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 32, alpha }), MAX_PIXELS);
     expect(withAlpha.channels).toBe(4);
     expect(pixelsOf(withAlpha)).toEqual(expected(4, alpha));
-    const plain = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 32 }));
+    const plain = decodeBmp(f.bmp(W, H, colour, { bitsPerPixel: 32 }), MAX_PIXELS);
     expect(plain.channels).toBe(3);
     expect(pixelsOf(plain)).toEqual(expected(3));
   });
@@ -69,7 +70,7 @@ describe('decodeBmp', () => {
       [8, index, true],
     ] as const) {
       const bytes = f.bmp(W, H, colour, { bitsPerPixel, rle }, palette, idx);
-      const decoded = decodeBmp(bytes);
+      const decoded = decodeBmp(bytes, MAX_PIXELS);
       expect({ bitsPerPixel, rle, pixels: pixelsOf(decoded) }).toEqual({
         bitsPerPixel,
         rle,
@@ -85,7 +86,7 @@ describe('decodeBmp', () => {
     new DataView(broken.buffer).setUint32(30, 4, true); // BI_JPEG
     for (const bad of [f.truncated(bytes, 0.5), new TextEncoder().encode('BMnotreally'), broken]) {
       try {
-        decodeBmp(bad);
+        decodeBmp(bad, MAX_PIXELS);
         reasons.push('decoded');
       } catch (error) {
         reasons.push(error instanceof MediaError ? error.reason : 'other');

@@ -162,17 +162,50 @@ describe('processImage: variants', () => {
     expect([wider.medium?.width, wider.medium?.height]).toEqual([500, 299]);
     const tall = await process(await f.photoJpeg(300, 1500));
     expect(tall.medium).toBeNull();
-    expect([tall.thumb.width, tall.thumb.height]).toEqual([320, 320]);
+    // 300 wide: the cover crop keeps the width rather than enlarging it.
+    expect([tall.thumb.width, tall.thumb.height]).toEqual([300, 320]);
   });
 
-  test('a small image still gets a 320x320 thumb', async () => {
-    const result = await process(await f.solidPng(40, 10));
-    expect([result.thumb.width, result.thumb.height, result.thumb.extension]).toEqual([
-      320,
-      320,
-      'png',
-    ]);
-    expect(result.medium).toBeNull();
+  test('thumbs never enlarge: a small image gets a cover crop no bigger than itself', async () => {
+    for (const [width, height, thumb] of [
+      [40, 10, [40, 10]],
+      [160, 120, [160, 120]],
+      [400, 100, [320, 100]],
+      [100, 700, [100, 320]],
+      [320, 320, [320, 320]],
+    ] as const) {
+      const result = await process(await f.photoPng(width, height));
+      const meta = await sharp(result.thumb.bytes).metadata();
+      expect({ width, height, thumb: [meta.width, meta.height, result.thumb.width] }).toEqual({
+        width,
+        height,
+        thumb: [...thumb, thumb[0]],
+      });
+      expect(result.thumb.bytes.length).toBeLessThan(result.main.bytes.length + 1000);
+      expect(result.medium).toBeNull();
+    }
+    // The crop is centred, like the large-image thumbs.
+    const split = await process(
+      new Uint8Array(await f.splitPixels(400, 100, f.RED, f.BLUE).png().toBuffer()),
+    );
+    expectColour(await pixelAt(split.thumb.bytes, 10, 50), f.RED);
+    expectColour(await pixelAt(split.thumb.bytes, 310, 50), f.BLUE);
+  });
+
+  test('thumbs never enlarge: a small animated GIF and a small BMP', async () => {
+    const gif = await process(await f.animated('gif', 160, 120, 3));
+    const meta = await sharp(gif.thumb.bytes).metadata();
+    expect([
+      meta.pages,
+      meta.width,
+      meta.pageHeight ?? meta.height,
+      gif.thumb.width,
+      gif.thumb.height,
+    ]).toEqual([3, 160, 120, 160, 120]);
+    expect([gif.medium!.width, gif.medium!.height]).toEqual([160, 120]);
+    expect(gif.thumb.bytes.length).toBeLessThan(gif.main.bytes.length * 2);
+    const bmp = await process(f.bmp(200, 50, () => f.RED, { bitsPerPixel: 24 }));
+    expect([bmp.thumb.width, bmp.thumb.height, bmp.medium]).toEqual([200, 50, null]);
   });
 
   test('PNG variants are PNG and keep transparency', async () => {

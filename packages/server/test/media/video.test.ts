@@ -188,6 +188,8 @@ describe('processVideo on real clips', () => {
     expect(video.duration).toBe(75);
     expect(video.medium).toBeNull();
     await expectJpeg(video.frame, 64, 48);
+    // Thumbs never enlarge a small frame.
+    await expectJpeg(video.thumb, 64, 48);
   });
 
   test('portrait VP9 WebM narrower than 500: portrait size, thumb, no medium', async () => {
@@ -211,6 +213,7 @@ describe('processVideo on real clips', () => {
     });
     expect(video.medium).toBeNull();
     await expectJpeg(video.frame, 320, 240);
+    await expectJpeg(video.thumb, 320, 240);
   });
 
   test('VP8 WebM: poster colour from the clip', async () => {

@@ -7,6 +7,7 @@
 // leaves a published row without its files. An upload is acknowledged only once published.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Limits } from '@upshot/schema';
 import type { Config } from '../../config.ts';
 import type { PublishValues } from '../../db/repositories/images.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
@@ -25,7 +26,7 @@ import { datePath } from '../images/formatting.ts';
 import { generateDeleteToken, hashSecret } from '../keys.ts';
 import type { Principal } from '../principal.ts';
 import { applyGuestPolicy, durationSeconds, parseExpiration } from './expiration.ts';
-import { cleanName, titleFromFilename, uniqueSuffix } from './naming.ts';
+import { cleanName, cutTitle, titleFromFilename, uniqueSuffix } from './naming.ts';
 import { randomFilename, readSource, type SourceInput, type UploadSource } from './source.ts';
 
 export interface UploadServiceDeps {
@@ -112,6 +113,8 @@ export function createUploadService(deps: UploadServiceDeps) {
           type,
           width,
           maxPixels: config.maxPixels,
+          maxFrames: config.maxFrames,
+          timeoutMs: config.mediaTimeoutMs,
           stripGps: config.stripGps,
           header,
         });
@@ -141,7 +144,12 @@ export function createUploadService(deps: UploadServiceDeps) {
         path = written;
       }
       try {
-        const video = await processVideo({ path, type, maxPixels: config.maxPixels });
+        const video = await processVideo({
+          path,
+          type,
+          maxPixels: config.maxPixels,
+          timeoutMs: config.mediaTimeoutMs,
+        });
         return {
           type: 'video',
           main: {
@@ -363,8 +371,15 @@ export function createUploadService(deps: UploadServiceDeps) {
           width: processed.main.width,
           height: processed.main.height,
           originalFilename,
-          title: command.title ?? processed.title ?? titleFromFilename(originalFilename),
-          description: command.description ?? processed.description ?? null,
+          // Metadata is the uploader's file, not a form: cut to the same limits.
+          title:
+            command.title ??
+            cutTitle(processed.title ?? undefined) ??
+            titleFromFilename(originalFilename),
+          description:
+            command.description ??
+            processed.description?.slice(0, Limits.descriptionMaxLength) ??
+            null,
           tags: command.tags,
           nsfw: command.nsfw,
           isAnimated: processed.isAnimated,
