@@ -95,5 +95,9 @@ export function serveStoredFile(
       },
     });
   }
-  return new Response(file.body(), { status: 200, headers });
+  // Explicit, since a streamed body has no length of its own.
+  return new Response(file.body(), {
+    status: 200,
+    headers: { ...headers, 'Content-Length': String(file.size) },
+  });
 }
