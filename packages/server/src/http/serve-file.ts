@@ -95,7 +95,8 @@ export function serveStoredFile(
       },
     });
   }
-  // Explicit, since a streamed body has no length of its own.
+  // Explicit, since a streamed body (S3) has no length of its own; Bun.serve still sends
+  // those chunked without it for now (oven-sh/bun#10507), and a Blob's length is the same.
   return new Response(file.body(), {
     status: 200,
     headers: { ...headers, 'Content-Length': String(file.size) },

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serveStoredFile } from '../../src/http/serve-file.ts';
 import { createS3Storage, S3_PART_SIZE, type S3StorageOptions } from '../../src/storage/s3.ts';
 import { s3OptionsFromEnv } from '../../src/storage/s3-config.ts';
 import { type Storage, StorageUnavailableError } from '../../src/storage/storage.ts';
@@ -131,6 +132,35 @@ describe('S3 storage on a fake S3 server (s3rver)', () => {
       (r) => r.method === 'GET' && r.url.startsWith(`/${fake.bucket}/t${prefixes}/images/r.png?`),
     );
     expect(request.range).toBe('bytes=1000-1999');
+  });
+
+  test('an object is served over HTTP whole and by range', async () => {
+    const storage = fresh();
+    const bytes = patterned(50_000);
+    await storage.putAll([{ key: 'images/served.png', bytes }]);
+    const server = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      fetch: async (request) =>
+        serveStoredFile(request, (await storage.get('images/served.png'))!, {
+          contentType: 'image/png',
+          maxAge: 60,
+        }),
+    });
+    try {
+      // Bun.serve sends a stream body chunked, dropping its Content-Length (oven-sh/bun#10507).
+      const whole = await fetch(server.url);
+      expect(whole.status).toBe(200);
+      expect(await readBody(await whole.blob())).toEqual(bytes);
+      const part = await fetch(server.url, { headers: { Range: 'bytes=0-0' } });
+      expect({
+        status: part.status,
+        range: part.headers.get('content-range'),
+        body: new Uint8Array(await part.arrayBuffer()),
+      }).toEqual({ status: 206, range: 'bytes 0-0/50000', body: bytes.slice(0, 1) });
+    } finally {
+      await server.stop(true);
+    }
   });
 
   test('keys live under the prefix; drivers with different prefixes do not see each other', async () => {
