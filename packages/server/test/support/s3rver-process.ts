@@ -67,6 +67,14 @@ const server = createServer((req, res) => {
   }
   handle(req, res);
 });
+// The parent holds our stdin open; when it goes away (even killed), so do we, and the
+// objects with us (a restart by the parent kills this process instead, keeping them).
+process.stdin.on('end', () => {
+  fs.rmSync(directory, { recursive: true, force: true });
+  process.exit(0);
+});
+process.stdin.resume();
+
 server.listen(port, '127.0.0.1', () => {
   const address = server.address();
   const actual = typeof address === 'object' && address ? address.port : 0;

@@ -57,7 +57,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rverHa
   const bucket = 'upshot-test';
   const requests: S3rverRequest[] = [];
   let waiters: Array<() => void> = [];
-  let child: Subprocess<'ignore', 'pipe', 'pipe'> | null = null;
+  let child: Subprocess<'pipe', 'pipe', 'pipe'> | null = null;
   let port = 0;
 
   const notify = () => {
@@ -76,7 +76,8 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rverHa
         S3RVER_REFUSE: options.refuse ?? '',
         S3RVER_REFUSE_STATUS: String(options.refuseStatus ?? 403),
       },
-      stdin: 'ignore',
+      // Kept open and never written: the child exits when it closes (this process ended).
+      stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
     });
