@@ -30,7 +30,9 @@ describe('local storage', () => {
       expect([...(await readFile(join(root, 'images/2026/11/27/a.png')))]).toEqual([1, 2, 3]);
       const stored = await storage.get('images/2026/11/27/a.png');
       expect(stored?.size).toBe(3);
-      expect([...new Uint8Array(await stored!.body(1, 3).arrayBuffer())]).toEqual([2, 3]);
+      expect([...new Uint8Array(await new Response(stored!.body(1, 3)).arrayBuffer())]).toEqual([
+        2, 3,
+      ]);
       expect(await storage.exists('images/2026/11/27/a.th.png')).toBe(true);
       await storage.deleteAll([
         'images/2026/11/27/a.png',

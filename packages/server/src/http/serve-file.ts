@@ -95,5 +95,10 @@ export function serveStoredFile(
       },
     });
   }
-  return new Response(file.body(), { status: 200, headers });
+  // Explicit, since a streamed body (S3) has no length of its own; Bun.serve still sends
+  // those chunked without it for now (oven-sh/bun#10507), and a Blob's length is the same.
+  return new Response(file.body(), {
+    status: 200,
+    headers: { ...headers, 'Content-Length': String(file.size) },
+  });
 }

@@ -2,8 +2,12 @@
 export interface StoredObject {
   size: number;
   modifiedAt: Date;
-  /** The bytes from start to end (exclusive), streamed rather than read whole. */
-  body(start?: number, end?: number): Blob;
+  /**
+   * The bytes from start to end (exclusive), streamed rather than read whole: a file's Blob
+   * (local disk) or a stream fetched when read (S3: Bun cannot make a Response with status
+   * and headers from an S3 file's Blob). A Response body either way; set Content-Length.
+   */
+  body(start?: number, end?: number): Blob | ReadableStream<Uint8Array>;
 }
 
 /** One entry of a listing. */
