@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDuration } from 'tinyduration';
 import { parseTrustProxy, type TrustProxy } from './http/client-ip.ts';
+import type { S3StorageOptions } from './storage/s3.ts';
+import { s3OptionsFromEnv } from './storage/s3-config.ts';
 
 /** Every setting, read once from the environment at start (README: Configuration). */
 export interface Config {
@@ -46,6 +48,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Where files go: the local data folder, or an S3-compatible bucket. */
   storage: 'local' | 's3';
+  /** The bucket's settings when storage is s3 (UPSHOT_S3_*, AWS_* as fallback). */
+  s3: S3StorageOptions | undefined;
   /** File URLs in replies start here (a CDN or a public bucket) instead of the base URL. */
   publicFilesUrl: string | undefined;
   /** The whole request body must arrive within this (slow or stuck clients). */
@@ -178,6 +182,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const storage = read.string('UPSHOT_STORAGE', 'local');
   if (storage !== 'local' && storage !== 's3') read.fail('UPSHOT_STORAGE', storage, 'local or s3');
+  let s3: S3StorageOptions | undefined;
+  if (storage === 's3') {
+    try {
+      s3 = s3OptionsFromEnv(env);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
   const publicFilesRaw = read.optional('UPSHOT_PUBLIC_FILES_URL');
   let publicFilesUrl: string | undefined;
   if (publicFilesRaw !== undefined) {
@@ -228,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
     ffprobePath: read.executable('UPSHOT_FFPROBE_PATH'),
     databaseUrl,
     storage: storage as 'local' | 's3',
+    s3,
     publicFilesUrl,
     bodyTimeoutMs: read.int('UPSHOT_BODY_TIMEOUT_S', 300, 1, 86_400) * 1000,
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,

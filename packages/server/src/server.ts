@@ -31,6 +31,7 @@ import { createFloodControl, createSignInThrottle } from './services/limits.ts';
 import { currentProcess, type ProcessIdentity } from './services/process-identity.ts';
 import { createUploadService, type UploadServiceDeps } from './services/uploads/service.ts';
 import { createLocalStorage } from './storage/local.ts';
+import { createS3Storage } from './storage/s3.ts';
 import type { Storage } from './storage/storage.ts';
 import { accountRoutes } from './web/accounts/routes.ts';
 import { albumRoutes } from './web/albums/routes.ts';
@@ -286,7 +287,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
 }
 
 function createStorage(config: Config, me: ProcessIdentity): Storage {
-  if (config.storage === 's3') throw new Error('UPSHOT_STORAGE=s3 is not available yet');
+  if (config.storage === 's3' && config.s3) return createS3Storage(config.s3);
   return createLocalStorage(config.dataDir, { tempPrefix: me.id });
 }
 

@@ -83,10 +83,11 @@ export function serveStoredFile(
       headers: { ...headers, 'Content-Range': `bytes */${file.size}` },
     });
   }
+  // HEAD: the headers alone; the body is never opened (an S3 object is not fetched).
+  const head = request.method === 'HEAD';
   if (range) {
     const length = range.end - range.start + 1;
-    // For HEAD, Bun sends the headers of this body and drops the body itself.
-    return new Response(file.body(range.start, range.end + 1), {
+    return new Response(head ? null : file.body(range.start, range.end + 1), {
       status: 206,
       headers: {
         ...headers,
@@ -97,7 +98,7 @@ export function serveStoredFile(
   }
   // Explicit, since a streamed body (S3) has no length of its own; Bun.serve still sends
   // those chunked without it for now (oven-sh/bun#10507), and a Blob's length is the same.
-  return new Response(file.body(), {
+  return new Response(head ? null : file.body(), {
     status: 200,
     headers: { ...headers, 'Content-Length': String(file.size) },
   });

@@ -216,8 +216,14 @@ describe('privacy between users', () => {
   let bob: Agent;
   let aliceKey: string;
   let privateAlbum: string;
-  let privateImage: { id_encoded: string; url_viewer: string; url_short: string };
-  let publicImage: { id_encoded: string; url_viewer: string };
+  let privateImage: {
+    id_encoded: string;
+    url_viewer: string;
+    url_short: string;
+    url: string;
+    thumb: { url: string };
+  };
+  let publicImage: { id_encoded: string; url_viewer: string; url: string };
 
   beforeAll(async () => {
     alice = await signUp(server.url, 'alice');
@@ -259,6 +265,28 @@ describe('privacy between users', () => {
       expect(short.status).toBe(404);
       expect(short.headers.get('location')).toBeNull();
     }
+    // The files too: the URLs are guessable (date folder and file name), so they are
+    // served only to the owner, and never kept by a shared cache.
+    const privateFiles = [privateImage.url, privateImage.thumb.url];
+    for (const url of privateFiles) {
+      for (const agent of [bob, anonymous]) {
+        const res = await agent.fetch(new URL(url).pathname);
+        expect({ url, status: res.status, cache: res.headers.get('cache-control') }).toEqual({
+          url,
+          status: 404,
+          cache: 'no-store',
+        });
+      }
+      const own = await alice.fetch(new URL(url).pathname);
+      expect({ url, status: own.status, cache: own.headers.get('cache-control') }).toEqual({
+        url,
+        status: 200,
+        cache: 'private, no-store',
+      });
+    }
+    const publicFile = await anonymous.fetch(new URL(publicImage.url).pathname);
+    expect(publicFile.status).toBe(200);
+    expect(publicFile.headers.get('cache-control')).toMatch(/^public, max-age=\d+, immutable$/);
     // The public image is visible, without owner buttons.
     const open = await bob.get(new URL(publicImage.url_viewer).pathname);
     expect(open.res.status).toBe(200);

@@ -45,4 +45,32 @@ describe('failed sign-ins are throttled', () => {
     expect(res.status).toBe(429);
     expect(text).toContain('登录失败次数过多');
   });
+
+  test('20 parallel wrong sign-ins against a limit of 10: at most 10 passwords are checked', async () => {
+    await signUp(server.url, 'raced', 'the raced password');
+    // Each attempt takes its count before the password is checked: parallel requests
+    // cannot all pass a check before any of them is counted.
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => (await attempt('raced', `guess ${i}`)).status),
+    );
+    expect(statuses.filter((s) => s === 401).length).toBe(10);
+    expect(statuses.filter((s) => s === 429).length).toBe(10);
+  });
+
+  test('the username and the e-mail of one account share its counter', async () => {
+    const agent = createAgent(server.url);
+    await agent.get('/signup');
+    await agent.post('/signup', {
+      username: 'twonames',
+      email: 'twonames@example.com',
+      password: 'the two names password',
+    });
+    for (let i = 0; i < 5; i++) expect((await attempt('twonames', `no ${i}`)).status).toBe(401);
+    for (let i = 0; i < 5; i++) {
+      expect((await attempt('TwoNames@Example.com', `no ${i}`)).status).toBe(401);
+    }
+    // Ten failures in all: the e-mail cannot be used to go on guessing.
+    expect((await attempt('twonames@example.com', 'the two names password')).status).toBe(429);
+    expect((await attempt('twonames', 'the two names password')).status).toBe(429);
+  });
 });
