@@ -54,6 +54,14 @@ export interface Config {
   publicFilesUrl: string | undefined;
   /** The whole request body must arrive within this (slow or stuck clients). */
   bodyTimeoutMs: number;
+  /**
+   * Bun's idle timeout: a keep-alive connection idle this long is closed, and so is a
+   * request whose body stalls (Bun counts body progress in 512 KB steps). Headers have
+   * their own fixed 10 s limit in Bun.
+   */
+  idleTimeoutMs: number;
+  /** Local storage refuses uploads (507) that would leave less free space than this. */
+  minFreeBytes: number;
   /** On SIGTERM/SIGINT, running requests get this long to finish before they are aborted. */
   shutdownTimeoutMs: number;
   /** Session cookies get the Secure flag; on by default when the base URL is https. */
@@ -243,6 +251,9 @@ export function loadConfig(env: Env = process.env): Config {
     s3,
     publicFilesUrl,
     bodyTimeoutMs: read.int('UPSHOT_BODY_TIMEOUT_S', 300, 1, 86_400) * 1000,
+    // Bun's idleTimeout, which allows at most 255 s.
+    idleTimeoutMs: read.int('UPSHOT_IDLE_TIMEOUT_S', 30, 1, 255) * 1000,
+    minFreeBytes: Math.round(read.number('UPSHOT_MIN_FREE_MB', 64, 0) * 1_000_000),
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
   };
 }

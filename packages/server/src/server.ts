@@ -11,6 +11,7 @@ import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
 import { errorResponse } from './http/api-error.ts';
 import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
+import { createMemoryBudget } from './http/form.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
@@ -57,6 +58,8 @@ export interface ServerOptions {
 const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
 /** Bodies of everything but uploads (forms of the pages) are small. */
 const PAGE_BODY_LIMIT = 1_000_000;
+/** Upload bytes held in memory by all requests together; more streams to temp files. */
+const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
 
 export async function createServer(config: Config, options: ServerOptions = {}) {
   const now = options.now ?? (() => new Date());
@@ -133,6 +136,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
           sessionAuth: createSessionUploadAuth({ sessions, repos }),
           tempDir,
           tempPrefix: me.id,
+          memoryBudget: createMemoryBudget(UPLOAD_MEMORY_BUDGET),
         }),
       ],
       web: [
@@ -260,6 +264,8 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         hostname,
         // Out of reach on purpose: refuseBody and the upload routes bound bodies themselves.
         maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+        // Bun closes an idle connection, or a stalled body, after this (see config.ts).
+        idleTimeout: Math.round(config.idleTimeoutMs / 1000),
         fetch: (request, bunServer) => fetch(request, bunServer),
       });
       return server;
@@ -278,6 +284,11 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
       server = null;
       void listening?.stop(false);
       const { aborted } = await drain.drain(drainMs);
+      // Replies written by aborted requests still have to leave: give them a moment.
+      const flushBy = Date.now() + 2_000;
+      while (listening && listening.pendingRequests > 0 && Date.now() < flushBy) {
+        await Bun.sleep(20);
+      }
       await listening?.stop(true);
       await jobs?.stop();
       await database.close();
@@ -288,7 +299,10 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
 
 function createStorage(config: Config, me: ProcessIdentity): Storage {
   if (config.storage === 's3' && config.s3) return createS3Storage(config.s3);
-  return createLocalStorage(config.dataDir, { tempPrefix: me.id });
+  return createLocalStorage(config.dataDir, {
+    tempPrefix: me.id,
+    minFreeBytes: config.minFreeBytes,
+  });
 }
 
 export type UpshotServer = Awaited<ReturnType<typeof createServer>>;

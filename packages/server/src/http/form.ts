@@ -40,6 +40,11 @@ export interface FormOptions extends BodyLimits {
   maxFieldBytes: number;
   /** Bytes a file may hold in memory before it continues into a temp file. */
   memoryThreshold: number;
+  /**
+   * Memory shared by every upload being received: when it is spent, files go to disk
+   * from their first byte, so many slow clients cannot fill the server's memory.
+   */
+  memoryBudget?: MemoryBudget;
   tempDir: string;
   /** Start of temp file names: the instance's, so a restart can tell its leftovers. */
   tempPrefix: string;
@@ -49,6 +54,31 @@ export interface FormOptions extends BodyLimits {
 
 /** Fewer parts than this is every honest upload form; more is refused. */
 const MAX_PARTS = 64;
+
+/** A count of bytes that uploads may hold in memory together. */
+export interface MemoryBudget {
+  /** Takes `bytes` if they fit; false (nothing taken) when they do not. */
+  take(bytes: number): boolean;
+  give(bytes: number): void;
+  readonly used: number;
+}
+
+export function createMemoryBudget(limit: number): MemoryBudget {
+  let used = 0;
+  return {
+    take(bytes) {
+      if (used + bytes > limit) return false;
+      used += bytes;
+      return true;
+    },
+    give(bytes) {
+      used = Math.max(0, used - bytes);
+    },
+    get used() {
+      return used;
+    },
+  };
+}
 
 export class FormError extends Error {
   override name = 'FormError';
@@ -75,7 +105,11 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
     failure ??= error;
   };
 
+  /** Bytes this form holds of the shared memory budget. */
+  let held = 0;
   const cleanup = async () => {
+    options.memoryBudget?.give(held);
+    held = 0;
     await Promise.all(temps.map((path) => rm(path, { force: true })));
   };
 
@@ -95,6 +129,12 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
   }
 
   async function spill(sink: FileSink): Promise<void> {
+    // What was in memory is on disk now: it goes back to the budget.
+    const inMemory = sink.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    if (options.memoryBudget) {
+      options.memoryBudget.give(inMemory);
+      held -= inMemory;
+    }
     await mkdir(options.tempDir, { recursive: true });
     const path = join(
       options.tempDir,
@@ -142,7 +182,12 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
       if (failure) return;
       file.size += chunk.byteLength;
       sink.hash.update(chunk);
-      if (!sink.handle && file.size <= options.memoryThreshold) {
+      if (
+        !sink.handle &&
+        file.size <= options.memoryThreshold &&
+        (options.memoryBudget?.take(chunk.byteLength) ?? true)
+      ) {
+        if (options.memoryBudget) held += chunk.byteLength;
         sink.chunks.push(chunk);
         return;
       }

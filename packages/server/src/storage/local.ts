@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import {
   isSafeKey,
@@ -11,8 +11,14 @@ import {
 } from './storage.ts';
 
 export interface LocalStorageOptions {
-  /** Prefix of temp file names, so a restart can tell its own leftovers (see tmp-files.ts). */
+  /** Prefix of temp file names, so a restart can tell its own leftovers (jobs/janitor.ts). */
   tempPrefix?: string;
+  /**
+   * Bytes that must stay free after a write. The database lives on the same disk: with
+   * this headroom it can still record deletions (which free space) and sessions when
+   * uploads are being refused for lack of room.
+   */
+  minFreeBytes?: number;
 }
 
 /**
@@ -24,6 +30,21 @@ export function createLocalStorage(root: string, options: LocalStorageOptions = 
   const base = resolve(root);
   const tmpDir = join(base, '.tmp');
   const prefix = options.tempPrefix ?? 'x';
+  const minFree = options.minFreeBytes ?? 0;
+
+  /** Refuses a write that would leave less than `minFree` bytes on the disk. */
+  async function checkRoom(files: StoredFile[]): Promise<void> {
+    if (minFree <= 0) return;
+    let needed = 0;
+    for (const file of files) {
+      // A file that arrived on this disk is moved, not copied: it needs no more room.
+      if ('bytes' in file) needed += file.bytes.byteLength;
+    }
+    const info = await statfs(base).catch(() => null);
+    if (info && info.bavail * info.bsize < needed + minFree) {
+      throw new StorageFullError('No space left on storage');
+    }
+  }
 
   const pathOf = (key: string): string => {
     if (!isSafeKey(key)) throw new Error('Unsafe storage key');
@@ -95,6 +116,7 @@ export function createLocalStorage(root: string, options: LocalStorageOptions = 
 
     async putAll(files: StoredFile[]) {
       const targets = files.map((file) => pathOf(file.key));
+      await checkRoom(files);
       const temps: string[] = [];
       const placed: string[] = [];
       try {

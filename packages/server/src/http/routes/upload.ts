@@ -19,7 +19,7 @@ import { BodyTooLargeError, readBodyText } from '../body.ts';
 import { clientIp } from '../client-ip.ts';
 import type { Drain } from '../drain.ts';
 import { toApiError } from '../errors.ts';
-import { type ReceivedForm, receiveForm } from '../form.ts';
+import { type MemoryBudget, type ReceivedForm, receiveForm } from '../form.ts';
 import type { Logger } from '../logger.ts';
 import { requestIdOf } from '../request-id.ts';
 import { parseUploadParams, readFormat, type WireParams } from './upload-params.ts';
@@ -42,6 +42,8 @@ export interface UploadRoutesDeps {
   sessionAuth?: SessionUploadAuth;
   /** Where bodies that are too big for memory are streamed (services/instance.ts tempDir). */
   tempDir: string;
+  /** Memory all uploads being received may hold together. */
+  memoryBudget: MemoryBudget;
   tempPrefix: string;
 }
 
@@ -102,6 +104,7 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
         fileFields: ['source', 'image'],
         maxFieldBytes: bodyLimitFor(config.maxUploadMbUser),
         memoryThreshold: MEMORY_THRESHOLD,
+        memoryBudget: deps.memoryBudget,
         tempDir: deps.tempDir,
         tempPrefix: deps.tempPrefix,
         onField: async (name, value) => {
