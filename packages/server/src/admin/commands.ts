@@ -1,4 +1,7 @@
+import { backupCommand } from './backup.ts';
 import type { AdminCommand } from './command.ts';
+import { doctorCommand } from './doctor.ts';
+import { restoreCommand } from './restore.ts';
 
 /** Every command, in the order `upshot-admin --help` lists them. */
-export const commands: AdminCommand[] = [];
+export const commands: AdminCommand[] = [backupCommand, restoreCommand, doctorCommand];

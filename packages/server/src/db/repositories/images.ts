@@ -4,6 +4,7 @@ import {
   count,
   desc,
   eq,
+  gt,
   inArray,
   isNotNull,
   isNull,
@@ -182,6 +183,15 @@ export function createImagesRepository(database: Database) {
         return true;
       }),
 
+    /** Records the sizes of variants made again (doctor --fix). */
+    setVariantSizes: (
+      id: number,
+      sizes: { thumbSize: number; mediumSize: number; frameSize: number },
+    ) =>
+      database.run(async (db) => {
+        await db.update(images).set(sizes).where(eq(images.id, id));
+      }),
+
     addDeleteToken: (imageId: number, tokenHash: string) =>
       database.run(async (db) => {
         await db.insert(deleteTokens).values({ imageId, tokenHash });
@@ -346,6 +356,12 @@ export function createImagesRepository(database: Database) {
         await tx.delete(sessionImages).where(eq(sessionImages.sessionId, sessionId));
         return claimed;
       }),
+
+    /** Rows after `afterId` in id order, pending ones too: walks every row a page at a time. */
+    listPage: (afterId: number, limit: number) =>
+      database.run((db) =>
+        db.select().from(images).where(gt(images.id, afterId)).orderBy(asc(images.id)).limit(limit),
+      ),
 
     /** Every row, pending ones too (tests and doctor check nothing is left behind). */
     countRows: () =>

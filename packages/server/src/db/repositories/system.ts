@@ -89,6 +89,14 @@ export function createSystemRepository(database: Database) {
         await db.update(fileDeletions).set({ attempts, notBefore }).where(eq(fileDeletions.id, id));
       }),
 
+    /** Every key a queued removal will remove (doctor: these are not orphans). */
+    queuedDeletionKeys: () =>
+      database.run(async (db) =>
+        (await db.select({ keys: fileDeletions.keys }).from(fileDeletions)).flatMap(
+          (row) => row.keys,
+        ),
+      ),
+
     countDeletions: () =>
       database.run(async (db) => (await db.select({ n: count() }).from(fileDeletions))[0]?.n ?? 0),
 
