@@ -25,10 +25,11 @@ export async function startUpshotProcess(
   dataDir: string,
   env: Record<string, string> = {},
   port?: number,
+  options: { entry?: string } = {},
 ): Promise<UpshotProcess> {
   const chosen = port ?? (await freePort());
   let output = '';
-  const proc = Bun.spawn(['bun', ENTRY], {
+  const proc = Bun.spawn(['bun', options.entry ?? ENTRY], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? '/tmp',
