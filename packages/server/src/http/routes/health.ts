@@ -14,6 +14,9 @@ export function healthRoutes(deps: {
   timeoutMs?: number;
 }) {
   const timeoutMs = deps.timeoutMs ?? 3_000;
+  // Load balancers ask every few seconds: a good answer from the bucket is reused for a
+  // moment instead of costing a request each time (a failure is always asked again).
+  let storageOkUntil = 0;
   const check = async (ping: () => Promise<void>): Promise<'ok' | 'unavailable'> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
@@ -37,8 +40,9 @@ export function healthRoutes(deps: {
     }
     const [database, storage] = await Promise.all([
       check(deps.pingDatabase),
-      check(() => deps.storage.ping()),
+      Date.now() < storageOkUntil ? ('ok' as const) : check(() => deps.storage.ping()),
     ]);
+    storageOkUntil = storage === 'ok' ? Date.now() + 5_000 : 0;
     if (database === 'ok' && storage === 'ok') return jsonResponse({ status: 'ok' }, 200, headers);
     return jsonResponse({ status: 'error', database, storage }, 503, headers);
   });
