@@ -125,7 +125,7 @@ export async function copyDatabase(
     for (const name of TABLES) {
       const table = to.tables[name] as AnyTable;
       const key = keyColumn(table);
-      if (!key || key[1].name !== 'id') continue;
+      if (key?.[1].name !== 'id') continue;
       const tableName = getTableName(table as never);
       await to.run((db) =>
         db.execute(

@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import { currentProcess } from '../services/process-identity.ts';
 import { createLocalStorage } from '../storage/local.ts';
 import { createS3Storage } from '../storage/s3.ts';
-import { BACKUP_DATABASE, BACKUP_FILES, type BackupManifest, MANIFEST } from './backup.ts';
+import { BACKUP_FILES, type BackupManifest, MANIFEST } from './backup.ts';
 import { type AdminCommand, UsageError } from './command.ts';
 import { sqliteFile } from './context.ts';
 import { fileDigest } from './files.ts';
