@@ -79,7 +79,8 @@ describe('backup and restore', () => {
           await upload();
           // Deletions run too: their files must not vanish from under the backup.
           if (n === 1 && acknowledged.length % 4 === 0) {
-            const victim = acknowledged.find((a) => a.at > 0 && a.deleteUrl.length > 0);
+            // Never one of the first twelve: those are checked after the restore.
+            const victim = acknowledged.slice(12).find((a) => a.at > 0 && a.deleteUrl.length > 0);
             if (victim) {
               await fetch(victim.deleteUrl, { method: 'POST' });
               victim.deleteUrl = '';

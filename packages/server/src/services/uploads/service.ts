@@ -333,6 +333,20 @@ export function createUploadService(deps: UploadServiceDeps) {
       }
 
       const row = claimed;
+      if (user) {
+        // An identical upload may have been published between our look and our claim
+        // (its flight key was already cleared, so the claim did not collide): check again.
+        const earlier = await repos.images.findDuplicate({
+          userId: user.id,
+          uploadMd5: source.md5,
+          requestedWidth,
+          now,
+        });
+        if (earlier && earlier.id !== row.id) {
+          await deps.deleter.delete(row).catch(() => {});
+          return duplicateOf(earlier);
+        }
+      }
       activeClaims.add(row.id);
       let settle: () => void = () => {};
       if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
