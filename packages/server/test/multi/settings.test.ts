@@ -44,7 +44,13 @@ describe('multi-instance settings', () => {
       [{ UPSHOT_STORAGE: 'ftp' }, 'UPSHOT_STORAGE'],
       [{ UPSHOT_STORAGE: 's3' }, 'UPSHOT_S3_BUCKET'],
       [
-        { UPSHOT_STORAGE: 's3', UPSHOT_S3_BUCKET: 'b', UPSHOT_S3_ENDPOINT: 'minio:9000' },
+        {
+          UPSHOT_STORAGE: 's3',
+          UPSHOT_S3_BUCKET: 'bucket',
+          UPSHOT_S3_ENDPOINT: 'ftp://minio:9000',
+          UPSHOT_S3_ACCESS_KEY_ID: 'ak',
+          UPSHOT_S3_SECRET_ACCESS_KEY: 'sk',
+        },
         'UPSHOT_S3_ENDPOINT',
       ],
       [{ UPSHOT_PUBLIC_FILES_URL: 'cdn.example.com' }, 'UPSHOT_PUBLIC_FILES_URL'],
