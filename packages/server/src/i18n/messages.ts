@@ -107,6 +107,7 @@ export const en = {
   'viewer.inAlbum': 'In album {album}',
   'viewer.tags': 'Tags',
   'viewer.nsfw': 'Not safe for work',
+  'viewer.download': 'Download {name}',
 
   'delete.title': 'Delete “{title}”?',
   'delete.body': 'This removes the file and every size of it for good.',
@@ -372,6 +373,7 @@ export const zhCN: Record<MessageKey, string> = {
   'viewer.inAlbum': '相册 {album}',
   'viewer.tags': '标签',
   'viewer.nsfw': '不适合工作场所',
+  'viewer.download': '下载 {name}',
 
   'delete.title': '删除“{title}”?',
   'delete.body': '文件及其所有尺寸将被永久删除。',

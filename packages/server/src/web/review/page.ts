@@ -34,7 +34,7 @@ function slider(ctx: WebContext, file: ComparedFile, id: string): Html {
   const height = Math.max(before.height, after.height, 1);
   const layer = (image: ReviewImage, cls: string, alt: string) =>
     html`<img class="${cls}" src="${image.url}" alt="${alt}" loading="lazy" style="width:${((image.width / width) * 100).toFixed(4)}%">`;
-  return html`<div class="overlay"><div class="stack-view" style="aspect-ratio:${width} / ${height}">${layer(before, 'under', `${ctx.t('review.before')}: ${file.name}`)}${layer(after, 'over over-after', `${ctx.t('review.after')}: ${file.name}`)}${diff ? layer(diff, 'over over-diff', `${ctx.t('review.diff')}: ${file.name}`) : ''}<span class="handle" aria-hidden="true"></span></div>
+  return html`<div class="overlay"><div class="stack-view" style="aspect-ratio:${width} / ${height};max-width:${width}px">${layer(before, 'under', `${ctx.t('review.before')}: ${file.name}`)}${layer(after, 'over over-after', `${ctx.t('review.after')}: ${file.name}`)}${diff ? layer(diff, 'over over-diff', `${ctx.t('review.diff')}: ${file.name}`) : ''}<span class="handle" aria-hidden="true"></span></div>
 <label class="slider-label" for="${id}-slider">${ctx.t('review.slider')}</label><input type="range" class="slider" id="${id}-slider" min="0" max="100" step="1" value="50"></div>`;
 }
 
