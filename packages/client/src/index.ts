@@ -17,4 +17,5 @@ export { describeInput, type UploadInput } from './input.ts';
 export { md5Hex } from './md5.ts';
 export { ImgbbData, LooseErrorReply, LooseImage, LooseUploadReply } from './reply.ts';
 export type { Clock } from './retry.ts';
+export { createReviewClient, type DiffOutcome, type ReviewClient } from './review.ts';
 export { VERSION } from './version.ts';
