@@ -1,3 +1,13 @@
+export type {
+  Baseline,
+  BaselineInput,
+  ComparedFile,
+  CompareInput,
+  Comparison,
+  ComparisonSummary,
+  DiffResult,
+  ReviewImage,
+} from '@upshot/schema';
 export {
   type ClientOptions,
   createClient,
