@@ -389,7 +389,11 @@ async function main(report: Report): Promise<void> {
     userAgent: USER_AGENT,
   });
   const screenshots = screenshotsOf(report.results);
-  if (mode.kind === 'record') {
+  if (mode.kind === 'record' && screenshots.length === 0) {
+    const note = `No screenshot was uploaded, so no baseline of \`${mode.branch}\` was recorded.`;
+    core.warning(note);
+    report.notes.push(note);
+  } else if (mode.kind === 'record') {
     try {
       const baseline = await review.recordBaseline({
         project: inputs.project,

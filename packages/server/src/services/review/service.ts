@@ -153,16 +153,21 @@ export function createReviewService(deps: ReviewServiceDeps) {
     if (before.row?.type !== 'image' || after.type !== 'image') {
       return { row: base, diff: null };
     }
-    const [a, b] = await Promise.all([bytesOf(before.row), bytesOf(after)]);
-    if (!a || !b) return { row: base, diff: null };
-    let result: Awaited<ReturnType<typeof diffImages>>;
+    const beforeRow = before.row;
+    let result: Awaited<ReturnType<typeof diffImages>> | null;
     try {
-      result = await deps.queue.run(() => diffImages(a, b, diffOptions(threshold)));
+      // Read inside the queue's slot: a comparison of hundreds of changed screenshots holds
+      // no more than `mediaConcurrency` pairs in memory at once.
+      result = await deps.queue.run(async () => {
+        const [a, b] = await Promise.all([bytesOf(beforeRow), bytesOf(after)]);
+        return a && b ? diffImages(a, b, diffOptions(threshold)) : null;
+      });
     } catch (error) {
       // An image sharp can't read for a diff is still a changed file: shown without a diff.
       if (error instanceof MediaError) return { row: base, diff: null };
       throw error;
     }
+    if (!result) return { row: base, diff: null };
     const counted = {
       ...base,
       sizeChanged: result.sizeChanged,
