@@ -18949,6 +18949,9 @@ function error(message, properties = {}) {
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function notice(message, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
@@ -27459,7 +27462,9 @@ var Image = Type.Object({
   is_approved: Flag,
   is_360: Flag,
   duration: Type.Integer({ minimum: 0, description: "Whole seconds; 0 for images" }),
-  type: Type.Union([Type.Literal("image"), Type.Literal("video")]),
+  type: Type.Union([Type.Literal("image"), Type.Literal("video"), Type.Literal("file")], {
+    description: "Upshot extension: 'file' is a build artifact stored as it is (opt-in, UPSHOT_FILE_UPLOADS), served as a download, with no variants"
+  }),
   tags_string: Type.String(),
   file: Type.Object({ resource: Type.Object({ type: Type.Literal("url") }) }),
   id_encoded: Type.String(),
@@ -27658,6 +27663,182 @@ var UploadOptions = Type.Object({
   nsfw: Type.Optional(Type.Union([Type.Boolean(), Type.Literal(0), Type.Literal(1)])),
   format: Type.Optional(UploadFormat)
 }, { $id: "UploadOptions" });
+// ../schema/src/review.ts
+var ReviewLimits = {
+  maxFiles: 2000,
+  nameMaxLength: 500,
+  projectMaxLength: 200,
+  branchMaxLength: 255,
+  commitMaxLength: 64,
+  defaultThreshold: 0.1
+};
+var DateTime2 = Type.String({
+  pattern: "^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$",
+  description: "UTC, YYYY-MM-DD HH:MM:SS"
+});
+var Project = Type.String({
+  minLength: 1,
+  maxLength: ReviewLimits.projectMaxLength,
+  description: "What the screenshots belong to; the action uses `<owner>/<repo>#<comment-header>`"
+});
+var Branch = (description) => Type.String({ minLength: 1, maxLength: ReviewLimits.branchMaxLength, description });
+var Commit = Type.String({ maxLength: ReviewLimits.commitMaxLength });
+var ReviewFileInput = Type.Object({
+  name: Type.String({
+    minLength: 1,
+    maxLength: ReviewLimits.nameMaxLength,
+    description: "The screenshot, by the path relative to the folder it was found in"
+  }),
+  image_id: Type.String({
+    minLength: 1,
+    maxLength: 32,
+    description: "`id_encoded` of a live image of the key's user"
+  })
+}, { $id: "ReviewFileInput" });
+var Files = Type.Array(ReviewFileInput, {
+  maxItems: ReviewLimits.maxFiles,
+  description: "Names must be unique"
+});
+var BaselineInput = Type.Object({
+  project: Project,
+  branch: Branch("The branch the run was on, e.g. main"),
+  commit: Type.Optional(Commit),
+  files: Files
+}, { $id: "BaselineInput" });
+var ReviewImage = Type.Object({
+  id: Type.String({ description: "id_encoded" }),
+  url: Type.String({ format: "uri", description: "The full image" }),
+  preview_url: Type.String({
+    format: "uri",
+    description: "The medium (500 px wide) when there is one, else the full image"
+  }),
+  viewer_url: Type.String({ format: "uri" }),
+  width: Type.Integer({ minimum: 0 }),
+  height: Type.Integer({ minimum: 0 }),
+  md5: Type.String({ pattern: "^[0-9a-f]{32}$" })
+}, { $id: "ReviewImage" });
+var BaselineFile = Type.Object({
+  name: Type.String(),
+  md5: Type.String({ pattern: "^[0-9a-f]{32}$" }),
+  width: Type.Integer({ minimum: 0 }),
+  height: Type.Integer({ minimum: 0 }),
+  image: Type.Union([ReviewImage, Type.Null()], {
+    description: "null once the image has expired or was deleted"
+  })
+}, { $id: "BaselineFile" });
+var Baseline = Type.Object({
+  id: Type.String(),
+  project: Type.String(),
+  branch: Type.String(),
+  commit: Type.Union([Type.String(), Type.Null()]),
+  created_at: DateTime2,
+  files: Type.Array(BaselineFile)
+}, { $id: "Baseline" });
+var BaselineReply = Type.Object({
+  status_code: Type.Literal(200),
+  baseline: Baseline,
+  status_txt: Type.Literal("OK")
+}, { $id: "BaselineReply" });
+var CompareInput = Type.Object({
+  project: Project,
+  base_branch: Branch("The branch to compare with: the pull request base"),
+  head_branch: Type.Optional(Branch("The branch of the screenshots, for the review page")),
+  commit: Type.Optional(Commit),
+  pull_request: Type.Optional(Type.Integer({ minimum: 1 })),
+  threshold: Type.Optional(Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: ReviewLimits.defaultThreshold,
+    description: "Per-pixel colour tolerance (pixelmatch's threshold)"
+  })),
+  files: Files
+}, { $id: "CompareInput" });
+var ComparisonStatus = Type.Union([
+  Type.Literal("changed"),
+  Type.Literal("added"),
+  Type.Literal("removed"),
+  Type.Literal("unchanged")
+], {
+  description: "unchanged: same bytes, or the same size and no pixel over the threshold; changed: anything else (a size change too); added: not in the baseline; removed: only in the baseline"
+});
+var ComparedFile = Type.Object({
+  name: Type.String(),
+  status: ComparisonStatus,
+  before: Type.Union([ReviewImage, Type.Null()], { description: "The baseline image" }),
+  after: Type.Union([ReviewImage, Type.Null()], { description: "The new image" }),
+  diff: Type.Union([ReviewImage, Type.Null()], {
+    description: "changed files: unchanged pixels faded, changed ones red, over the area both images cover"
+  }),
+  size_changed: Type.Boolean(),
+  changed_pixels: Type.Integer({
+    minimum: 0,
+    description: "Pixels over the threshold, plus those only one image covers"
+  }),
+  total_pixels: Type.Integer({
+    minimum: 0,
+    description: "The larger width times the larger height"
+  }),
+  changed_ratio: Type.Number({ minimum: 0, maximum: 1 })
+}, { $id: "ComparedFile" });
+var ComparisonSummary = Type.Object({
+  changed: Type.Integer({ minimum: 0 }),
+  added: Type.Integer({ minimum: 0 }),
+  removed: Type.Integer({ minimum: 0 }),
+  unchanged: Type.Integer({ minimum: 0 })
+}, { $id: "ComparisonSummary" });
+var Comparison = Type.Object({
+  id: Type.String(),
+  url: Type.String({ format: "uri", description: "The review page" }),
+  project: Type.String(),
+  base_branch: Type.String(),
+  head_branch: Type.Union([Type.String(), Type.Null()]),
+  commit: Type.Union([Type.String(), Type.Null()]),
+  pull_request: Type.Union([Type.Integer(), Type.Null()]),
+  threshold: Type.Number(),
+  created_at: DateTime2,
+  baseline: Type.Union([
+    Type.Object({
+      id: Type.String(),
+      commit: Type.Union([Type.String(), Type.Null()]),
+      created_at: DateTime2
+    }),
+    Type.Null()
+  ], { description: "null when the base branch has no set yet: every file is added" }),
+  summary: ComparisonSummary,
+  files: Type.Array(ComparedFile, {
+    description: "Changed, added, removed, then unchanged; by name within each"
+  })
+}, { $id: "Comparison" });
+var ComparisonReply = Type.Object({
+  status_code: Type.Literal(200),
+  comparison: Comparison,
+  status_txt: Type.Literal("OK")
+}, { $id: "ComparisonReply" });
+var Size2 = Type.Object({
+  width: Type.Integer({ minimum: 0 }),
+  height: Type.Integer({ minimum: 0 })
+});
+var DiffResult = Type.Object({
+  identical: Type.Boolean({ description: "The same bytes" }),
+  changed: Type.Boolean(),
+  a: Size2,
+  b: Size2,
+  size_changed: Type.Boolean(),
+  width: Type.Integer({ minimum: 0, description: "Of the diff image: the overlap" }),
+  height: Type.Integer({ minimum: 0 }),
+  changed_pixels: Type.Integer({ minimum: 0 }),
+  total_pixels: Type.Integer({ minimum: 0 }),
+  changed_ratio: Type.Number({ minimum: 0, maximum: 1 }),
+  threshold: Type.Number(),
+  image: Type.Union([Type.String({ contentEncoding: "base64" }), Type.Null()], {
+    description: "The diff as a base64 PNG when something changed"
+  })
+}, { $id: "DiffResult" });
+var DiffReply = Type.Object({
+  status_code: Type.Literal(200),
+  diff: DiffResult,
+  status_txt: Type.Literal("OK")
+}, { $id: "DiffReply" });
 // ../client/src/params.ts
 function toWireParams(options) {
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
@@ -28244,6 +28425,137 @@ function createClient(options) {
     checkKey
   };
 }
+// ../client/src/review.ts
+var MAX_BACKOFF_MS2 = 20000;
+function createReviewClient(options) {
+  if (!isHttpUrl(options.baseUrl)) {
+    throw new TypeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(options.baseUrl)}`);
+  }
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const retries = Math.max(0, Math.floor(options.retries ?? 3));
+  const timeoutMs = options.timeoutMs ?? 300000;
+  const retryDelayMs = options.retryDelayMs ?? 500;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const headers = {
+    Accept: "application/json",
+    "User-Agent": options.userAgent ?? `upshot-client/${VERSION7}`
+  };
+  if (options.apiKey)
+    headers["X-API-Key"] = options.apiKey;
+  async function once(method, path, body, extra, signal) {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let response;
+    let text;
+    try {
+      response = await fetchImpl(`${baseUrl}${path}`, {
+        method,
+        headers: { ...headers, ...extra },
+        body: body(),
+        signal: combined,
+        redirect: "manual"
+      });
+      text = await response.text();
+    } catch (cause) {
+      if (signal?.aborted)
+        throw new UpshotError("Aborted", { kind: "aborted", cause });
+      if (timeout.aborted) {
+        throw new UpshotError(`No complete reply within ${timeoutMs} ms`, {
+          kind: "timeout",
+          retryable: true,
+          cause
+        });
+      }
+      const detail = cause.cause?.code;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new UpshotError(`Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ""}`, { kind: "network", retryable: true, cause });
+    }
+    if (response.status >= 300) {
+      throw errorFromReply(response.status, response.headers, text, clock.now(), response.statusText);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      throw new UpshotError("The reply is not JSON: is this an Upshot server?", {
+        kind: "invalid-reply",
+        status: response.status,
+        cause
+      });
+    }
+  }
+  async function request(schema, method, path, body, extra, signal) {
+    for (let attempt = 1;; attempt++) {
+      let reply;
+      try {
+        reply = await once(method, path, body, extra, signal);
+      } catch (caught) {
+        const error = caught instanceof UpshotError ? caught : new UpshotError(String(caught), { kind: "network" });
+        if (!error.retryable || attempt > retries)
+          throw error.withAttempts(attempt);
+        await clock.sleep(error.retryAfterMs ?? backoffDelay(attempt, retryDelayMs, MAX_BACKOFF_MS2, random), signal);
+        continue;
+      }
+      const problem = Errors(schema, reply).First();
+      if (problem) {
+        throw new UpshotError(`Unexpected reply from ${path}: ${problem.path || "body"} ${problem.message}`, { kind: "invalid-reply", attempts: attempt });
+      }
+      return reply;
+    }
+  }
+  const json = (value) => () => JSON.stringify(value);
+  const JSON_TYPE = { "Content-Type": "application/json" };
+  return {
+    async recordBaseline(input, { signal } = {}) {
+      const reply = await request(BaselineReply, "POST", "/api/1/baselines", json(input), JSON_TYPE, signal);
+      return reply.baseline;
+    },
+    async latestBaseline(project, branch, { signal } = {}) {
+      const query = new URLSearchParams({ project, branch });
+      try {
+        const reply = await request(BaselineReply, "GET", `/api/1/baselines?${query}`, () => {
+          return;
+        }, {}, signal);
+        return reply.baseline;
+      } catch (error) {
+        if (error instanceof UpshotError && error.status === 404 && error.code === 404)
+          return null;
+        throw error;
+      }
+    },
+    async compare(input, { signal } = {}) {
+      const reply = await request(ComparisonReply, "POST", "/api/1/compare", json(input), JSON_TYPE, signal);
+      return reply.comparison;
+    },
+    async diff(a, b, { threshold, signal } = {}) {
+      const [first, second] = await Promise.all([prepareInput(a), prepareInput(b)]);
+      for (const source of [first, second]) {
+        if (source.kind !== "file") {
+          throw new UpshotError("diff takes files or bytes, not URLs or base64 text", {
+            kind: "input"
+          });
+        }
+      }
+      const form = () => {
+        const body = new FormData;
+        if (first.kind === "file")
+          body.append("a", first.blob, first.filename);
+        if (second.kind === "file")
+          body.append("b", second.blob, second.filename);
+        if (threshold !== undefined)
+          body.append("threshold", String(threshold));
+        return body;
+      };
+      const reply = await request(DiffReply, "POST", "/api/1/diff", form, {}, signal);
+      const { diff } = reply;
+      return {
+        ...diff,
+        png: diff.image === null ? null : Uint8Array.from(atob(diff.image), (c) => c.charCodeAt(0))
+      };
+    }
+  };
+}
 // src/comment.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 function escapeHtml2(text) {
@@ -28269,7 +28581,8 @@ function listedOf(result) {
     url: result.url,
     viewerUrl: result.viewerUrl ?? result.url,
     thumbUrl: result.thumbUrl ?? "",
-    expiresAt: result.expiresAt ?? null
+    expiresAt: result.expiresAt ?? null,
+    ...result.id ? { id: result.id } : {}
   };
 }
 function encodeData(uploads) {
@@ -28280,7 +28593,8 @@ function encodeData(uploads) {
     u.url,
     u.viewerUrl,
     u.thumbUrl,
-    u.expiresAt
+    u.expiresAt,
+    u.id ?? ""
   ]);
   const json = JSON.stringify({ v: 1, files: rows }).replace(/</g, "\\u003c").replace(/>/g, "\\u003e");
   return `${DATA_PREFIX}${json}${DATA_SUFFIX}`;
@@ -28306,7 +28620,7 @@ function parseData(body) {
   for (const row of files) {
     if (!Array.isArray(row))
       continue;
-    const [md5, kind, mime, url, viewer, thumb, expires] = row;
+    const [md5, kind, mime, url, viewer, thumb, expires, id] = row;
     if (typeof md5 !== "string" || !/^[0-9a-f]{32}$/.test(md5) || !isHttp(url))
       continue;
     listed.set(md5, {
@@ -28316,7 +28630,8 @@ function parseData(body) {
       url,
       viewerUrl: isHttp(viewer) ? viewer : url,
       thumbUrl: isHttp(thumb) ? thumb : "",
-      expiresAt: typeof expires === "string" ? expires : null
+      expiresAt: typeof expires === "string" ? expires : null,
+      ...typeof id === "string" && /^[A-Za-z0-9]{1,32}$/.test(id) ? { id } : {}
     });
   }
   return listed;
@@ -28352,7 +28667,8 @@ ${rows.join(`
 function linkLine(r) {
   const label = r.kind === "video" ? "video" : "file";
   const mime = r.mime ? ` <sub>${escapeHtml2(r.mime)}</sub>` : "";
-  return `- ${label}: <a href="${escapeHtml2(r.viewerUrl || r.url || "")}">${escapeHtml2(r.file)}</a>${mime}`;
+  const target = r.kind === "file" ? r.url : r.viewerUrl || r.url;
+  return `- ${label}: <a href="${escapeHtml2(target || "")}">${escapeHtml2(r.file)}</a>${mime}`;
 }
 function failedLine(r) {
   return `- <code>${escapeHtml2(r.file)}</code>: ${escapeHtml2(r.error ?? "upload failed")}`;
@@ -28371,6 +28687,8 @@ function renderReport(results, options, limit = Number.POSITIVE_INFINITY) {
   const failed = shown.filter((r) => r.status === "failed");
   const run = options.runUrl ? ` · [workflow run](${options.runUrl})` : "";
   const parts = [`### ${escapeHtml2(options.title)}`, `**${summaryLine(results)}**${run}`];
+  for (const note of options.notes ?? [])
+    parts.push(`> ${note}`);
   const open = options.collapseAfter > 0 ? images.slice(0, options.collapseAfter) : images;
   const collapsed = options.collapseAfter > 0 ? images.slice(options.collapseAfter) : [];
   if (open.length)
@@ -28384,7 +28702,7 @@ ${grid(collapsed, options.columns)}
 </details>`);
   }
   if (linked.length)
-    parts.push(`**Linked files**
+    parts.push(`**Files**
 
 ${linked.map(linkLine).join(`
 `)}`);
@@ -28392,6 +28710,12 @@ ${linked.map(linkLine).join(`
     parts.push(`**Failed**
 
 ${failed.map(failedLine).join(`
+`)}`);
+  const skipped = results.filter((r) => r.status === "skipped" && r.error);
+  if (skipped.length)
+    parts.push(`**Skipped**
+
+${skipped.map(failedLine).join(`
 `)}`);
   if (shown.length < ordered.length) {
     const where = options.runUrl ? `the [job summary](${options.runUrl})` : "the job summary";
@@ -30966,6 +31290,15 @@ function create2(patterns, options) {
 }
 
 // src/files.ts
+var GLOB_CHARS = /[*?[\]{}]/;
+async function baseOf(pattern) {
+  const segments = pattern.split("/");
+  const cut = segments.findIndex((segment) => GLOB_CHARS.test(segment));
+  if (cut >= 0)
+    return segments.slice(0, cut).join("/") || "/";
+  const info = await stat2(pattern).catch(() => null);
+  return info?.isDirectory() ? pattern.replace(/\/+$/, "") : path6.dirname(pattern);
+}
 function workspaceDir() {
   return process.env.GITHUB_WORKSPACE || process.cwd();
 }
@@ -30983,6 +31316,7 @@ async function findFiles(patterns, cwd = workspaceDir()) {
     followSymbolicLinks: true
   });
   const matched = [...new Set(await globber.glob())];
+  const bases = await Promise.all(absolutePatterns.filter((p) => !p.startsWith("!")).map((p) => baseOf(path6.normalize(p))));
   const files = [];
   for (const absolute of matched) {
     const info = await stat2(absolute);
@@ -30990,7 +31324,12 @@ async function findFiles(patterns, cwd = workspaceDir()) {
       continue;
     const bytes = await readFile(absolute);
     const relative = path6.relative(cwd, absolute).split(path6.sep).join("/");
+    const base = bases.find((b) => {
+      const inside = path6.relative(b, absolute);
+      return !path6.isAbsolute(inside) && inside !== ".." && !inside.startsWith(`..${path6.sep}`);
+    });
     files.push({
+      reviewName: path6.relative(base ?? cwd, absolute).split(path6.sep).join("/"),
       absolute,
       relative: relative.startsWith("..") ? absolute : relative,
       name: path6.basename(absolute),
@@ -31027,7 +31366,12 @@ var INPUT_DEFAULTS = {
   "collapse-after": "12",
   "if-no-files-found": "warn",
   "fail-on-upload-error": "true",
-  concurrency: "4"
+  concurrency: "4",
+  "baseline-branch": "",
+  compare: "auto",
+  threshold: "0.1",
+  "fail-on-change": "false",
+  project: ""
 };
 function input(name, fallback = "") {
   return getInput(name) || fallback;
@@ -31044,6 +31388,35 @@ function integer(name, value, min, max) {
   }
   return n;
 }
+function fraction(name, value) {
+  const n = Number(value);
+  if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) || n > 1) {
+    throw new Error(`Input ${name} must be a number from 0 to 1; got "${value}"`);
+  }
+  return n;
+}
+var API_SUFFIX = /\/(api\/1(\.1)?(\/upload)?|1\/upload)\/?$/i;
+function baseUrlOf(given) {
+  const trimmed = given.trim().replace(/\/+$/, "");
+  let url;
+  try {
+    url = new URL(trimmed);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new Error;
+  } catch {
+    throw new Error(`Input server-url must be the http(s) address of the server, such as https://img.example.com; got "${given}"`);
+  }
+  if (url.search || url.hash) {
+    throw new Error(`Input server-url must be the server's base address without a query or fragment; got "${given}"`);
+  }
+  const base = `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  if (API_SUFFIX.test(url.pathname)) {
+    const fixed = base.replace(API_SUFFIX, "");
+    warning(`Input server-url is the base address of the server, not its API: using ${fixed} (the action adds /api/1/upload itself).`);
+    return fixed;
+  }
+  return base;
+}
 function boolean(name, value) {
   if (["true", "True", "TRUE"].includes(value))
     return true;
@@ -31058,10 +31431,7 @@ function getInputs() {
   const githubToken = input("github-token");
   if (githubToken)
     setSecret(githubToken);
-  const serverUrl = getInput("server-url", { required: true }).replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/]/i.test(serverUrl)) {
-    throw new Error(`Input server-url must be an http(s) URL; got "${serverUrl}"`);
-  }
+  const serverUrl = baseUrlOf(getInput("server-url", { required: true }));
   const patterns = getMultilineInput("path", { required: true }).map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
   if (patterns.length === 0)
     throw new Error("Input path has no patterns");
@@ -31085,11 +31455,20 @@ function getInputs() {
     ifNoFilesFound: oneOf("if-no-files-found", input("if-no-files-found", INPUT_DEFAULTS["if-no-files-found"]), ["warn", "error", "ignore"]),
     failOnUploadError: boolean("fail-on-upload-error", input("fail-on-upload-error", INPUT_DEFAULTS["fail-on-upload-error"])),
     concurrency: integer("concurrency", input("concurrency", INPUT_DEFAULTS.concurrency), 1, 32),
-    githubToken
+    githubToken,
+    baselineBranch: input("baseline-branch").trim(),
+    compare: oneOf("compare", input("compare", INPUT_DEFAULTS.compare), ["auto", "off"]),
+    threshold: fraction("threshold", input("threshold", INPUT_DEFAULTS.threshold)),
+    failOnChange: boolean("fail-on-change", input("fail-on-change", INPUT_DEFAULTS["fail-on-change"])),
+    project: input("project").trim() || `${process.env.GITHUB_REPOSITORY ?? "local"}#${commentHeader}`.slice(0, 200)
   };
 }
 
 // src/pull-request.ts
+var refsOf = (pr) => ({
+  ...pr.base.ref ? { baseRef: pr.base.ref } : {},
+  headRef: pr.head.ref
+});
 function pickPull(pulls, sha, baseRepo) {
   const open = pulls.filter((pr) => pr.state === "open" && pr.base.repo.full_name === baseRepo);
   return open.find((pr) => pr.head.sha === sha) ?? open[0];
@@ -31112,8 +31491,16 @@ async function findPullRequest(octokit, context) {
       case "pull_request_target":
       case "pull_request_review":
       case "pull_request_review_comment": {
-        const number = payload.pull_request?.number;
-        return typeof number === "number" ? { owner, repo, number, via: `${context.eventName} event` } : null;
+        const pull = payload.pull_request;
+        const number = pull?.number;
+        return typeof number === "number" ? {
+          owner,
+          repo,
+          number,
+          via: `${context.eventName} event`,
+          ...typeof pull?.base?.ref === "string" ? { baseRef: pull.base.ref } : {},
+          ...typeof pull?.head?.ref === "string" ? { headRef: pull.head.ref } : {}
+        } : null;
       }
       case "issue_comment": {
         const issue = payload.issue;
@@ -31124,7 +31511,7 @@ async function findPullRequest(octokit, context) {
         if (!sha || /^0+$/.test(sha))
           return null;
         const pr = pickPull(await pullsForCommit(octokit, owner, repo, sha), sha, baseRepo);
-        return pr ? { owner, repo, number: pr.number, via: `open pull request for ${sha}` } : null;
+        return pr ? { owner, repo, number: pr.number, via: `open pull request for ${sha}`, ...refsOf(pr) } : null;
       }
       case "workflow_run":
         return await fromWorkflowRun(octokit, context, owner, repo);
@@ -31146,8 +31533,16 @@ async function fromWorkflowRun(octokit, context, owner, repo) {
     return null;
   const baseRepo = `${owner}/${repo}`;
   const listed = run.pull_requests?.[0];
-  if (listed)
-    return { owner, repo, number: listed.number, via: "workflow_run pull_requests" };
+  if (listed) {
+    return {
+      owner,
+      repo,
+      number: listed.number,
+      via: "workflow_run pull_requests",
+      ...listed.base?.ref ? { baseRef: listed.base.ref } : {},
+      headRef: listed.head?.ref ?? run.head_branch ?? undefined
+    };
+  }
   const headOwner = run.head_repository?.owner?.login;
   if (headOwner && run.head_branch) {
     const pulls = await octokit.paginate(octokit.rest.pulls.list, {
@@ -31163,16 +31558,228 @@ async function fromWorkflowRun(octokit, context, owner, repo) {
         owner,
         repo,
         number: pr.number,
-        via: `open pull request from ${headOwner}:${run.head_branch}`
+        via: `open pull request from ${headOwner}:${run.head_branch}`,
+        ...refsOf(pr)
       };
     }
   }
   if (run.head_sha) {
     const pr = pickPull(await pullsForCommit(octokit, owner, repo, run.head_sha), run.head_sha, baseRepo);
-    if (pr)
-      return { owner, repo, number: pr.number, via: `open pull request for ${run.head_sha}` };
+    if (pr) {
+      return {
+        owner,
+        repo,
+        number: pr.number,
+        via: `open pull request for ${run.head_sha}`,
+        ...refsOf(pr)
+      };
+    }
   }
   return null;
+}
+
+// src/review.ts
+function comparisonLine(summary) {
+  return `${summary.changed} changed, ${summary.added} new, ${summary.removed} removed, ${summary.unchanged} unchanged`;
+}
+function formatShare(ratio) {
+  const digits = ratio > 0 && ratio < 0.001 ? 3 : ratio < 0.1 ? 2 : 1;
+  return `${Number((ratio * 100).toFixed(digits))}%`;
+}
+var THUMB_WIDTH = 260;
+function thumb(image, label, name) {
+  if (!image)
+    return "<sub>gone</sub>";
+  return `<a href="${escapeHtml2(image.url)}"><img src="${escapeHtml2(image.preview_url)}" width="${THUMB_WIDTH}" alt="${escapeHtml2(`${label}: ${name}`)}"></a>`;
+}
+var link = (image, label) => image ? `<a href="${escapeHtml2(image.url)}">${label}</a>` : `<s>${label}</s>`;
+function changedRow(file, detail) {
+  const name = escapeHtml2(file.name);
+  const share = `${formatShare(file.changed_ratio)} changed`;
+  const size = file.size_changed && file.before && file.after ? `, ${file.before.width}×${file.before.height} → ${file.after.width}×${file.after.height}` : "";
+  if (detail >= 3) {
+    return `- <code>${name}</code> ${share}${size}: ${link(file.before, "before")} · ${link(file.after, "after")} · ${link(file.diff, "diff")}`;
+  }
+  const diff = file.diff ? thumb(file.diff, "diff", file.name) : "<sub>no pixel diff</sub>";
+  return `<tr><td><code>${name}</code><br><sub>${share}${size}</sub></td><td>${thumb(file.before, "before", file.name)}</td><td>${thumb(file.after, "after", file.name)}</td><td>${diff}</td></tr>`;
+}
+function changedSection(files, detail) {
+  const rows = files.map((file) => changedRow(file, detail));
+  const body = detail >= 3 ? rows.join(`
+`) : `<table>
+<tr><th>File</th><th>Before</th><th>After</th><th>Diff</th></tr>
+${rows.join(`
+`)}
+</table>`;
+  return `#### Changed (${files.length})
+
+${body}`;
+}
+function newSection(files, detail, columns) {
+  if (detail >= 2) {
+    const items = files.map((f) => `- ${f.after ? `<a href="${escapeHtml2(f.after.url)}">` : ""}<code>${escapeHtml2(f.name)}</code>${f.after ? "</a>" : ""}`);
+    return `#### New (${files.length})
+
+${items.join(`
+`)}`;
+  }
+  const cells = files.map((f) => `<td align="center" valign="top">${thumb(f.after, "new", f.name)}<br><sub><code>${escapeHtml2(f.name)}</code></sub></td>`);
+  const rows = [];
+  for (let i = 0;i < cells.length; i += columns) {
+    rows.push(`<tr>${cells.slice(i, i + columns).join("")}</tr>`);
+  }
+  return `#### New (${files.length})
+
+<table>
+${rows.join(`
+`)}
+</table>`;
+}
+function removedSection(files) {
+  const items = files.map((f) => f.before ? `- <a href="${escapeHtml2(f.before.url)}"><code>${escapeHtml2(f.name)}</code></a> <sub>(baseline)</sub>` : `- <code>${escapeHtml2(f.name)}</code>`);
+  return `#### Removed (${files.length})
+
+${items.join(`
+`)}`;
+}
+function unchangedSection(files, detail) {
+  const items = files.map((f) => detail === 0 && f.after ? `- <a href="${escapeHtml2(f.after.url)}"><code>${escapeHtml2(f.name)}</code></a>` : `- <code>${escapeHtml2(f.name)}</code>`);
+  return `<details><summary>${files.length} unchanged</summary>
+
+${items.join(`
+`)}
+
+</details>`;
+}
+function filesSection(results) {
+  const files = results.filter((r) => r.url && r.kind !== "image");
+  if (files.length === 0)
+    return null;
+  const items = files.map((r) => {
+    const target = r.kind === "file" ? r.url : r.viewerUrl || r.url;
+    const mime = r.mime ? ` <sub>${escapeHtml2(r.mime)}</sub>` : "";
+    return `- ${r.kind === "video" ? "video" : "file"}: <a href="${escapeHtml2(target ?? "")}">${escapeHtml2(r.file)}</a>${mime}`;
+  });
+  return `**Files**
+
+${items.join(`
+`)}`;
+}
+function problemsSection(results) {
+  const out = [];
+  const failed = results.filter((r) => r.status === "failed");
+  if (failed.length) {
+    out.push(`**Failed**
+
+${failed.map((r) => `- <code>${escapeHtml2(r.file)}</code>: ${escapeHtml2(r.error ?? "upload failed")}`).join(`
+`)}`);
+  }
+  const skipped = results.filter((r) => r.status === "skipped" && r.error);
+  if (skipped.length) {
+    out.push(`**Skipped**
+
+${skipped.map((r) => `- <code>${escapeHtml2(r.file)}</code>: ${escapeHtml2(r.error)}`).join(`
+`)}`);
+  }
+  return out;
+}
+function renderComparison(view) {
+  const { comparison, results, options, detail, limit } = view;
+  const by = (status) => comparison.files.filter((file) => file.status === status);
+  const sections = [
+    ["changed", by("changed")],
+    ["added", by("added")],
+    ["removed", by("removed")],
+    ["unchanged", by("unchanged")]
+  ];
+  let left = limit;
+  const shown = sections.map(([status, files]) => {
+    const take = files.slice(0, Math.max(0, left));
+    left -= take.length;
+    return [status, take, files.length];
+  });
+  const base = comparison.baseline?.commit ? `\`${escapeHtml2(comparison.base_branch)}\` (${escapeHtml2(comparison.baseline.commit.slice(0, 7))})` : `\`${escapeHtml2(comparison.base_branch)}\``;
+  const run = options.runUrl ? ` · [workflow run](${options.runUrl})` : "";
+  const failed = results.filter((r) => r.status === "failed").length;
+  const problems = failed ? `, ${failed} failed to upload` : "";
+  const parts = [
+    `### ${escapeHtml2(options.title)}`,
+    `**${comparisonLine(comparison.summary)}**${problems} · compared with ${base} · [review page](${comparison.url})${run}`
+  ];
+  for (const [status, files, total] of shown) {
+    if (total === 0)
+      continue;
+    if (files.length === 0) {
+      parts.push(`> ${total} ${status === "added" ? "new" : status} not shown: see the [review page](${comparison.url}).`);
+      continue;
+    }
+    if (status === "changed")
+      parts.push(changedSection(files, detail));
+    if (status === "added")
+      parts.push(newSection(files, detail, options.columns));
+    if (status === "removed")
+      parts.push(removedSection(files));
+    if (status === "unchanged")
+      parts.push(unchangedSection(files, detail));
+    if (files.length < total) {
+      parts.push(`> ${total - files.length} more: see the [review page](${comparison.url}).`);
+    }
+  }
+  const other = filesSection(results);
+  if (other)
+    parts.push(other);
+  parts.push(...problemsSection(results));
+  return parts.join(`
+
+`);
+}
+var NOTE = (where, what) => `> [!NOTE]
+> ${what} to stay under GitHub's comment size limit; every screenshot is on the ${where}.`;
+function renderComparisonComment(comparison, results, listed, options, maxLength = GITHUB_COMMENT_LIMIT) {
+  const marker = markerFor(options.header);
+  let data = encodeData(listed);
+  if (data.length > maxLength / 4) {
+    let lo = 0;
+    let hi = listed.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (encodeData(listed.slice(0, mid)).length <= maxLength / 4)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    data = encodeData(listed.slice(0, lo));
+  }
+  const review = `[review page](${comparison.url})`;
+  const compose = (detail, limit, note) => `${marker}
+${renderComparison({ comparison, results, options, detail, limit })}${note ? `
+
+${note}` : ""}
+
+${data}
+`;
+  const all = comparison.files.length;
+  for (const detail of [0, 1, 2, 3]) {
+    const note = detail === 0 ? null : NOTE(review, detail === 3 ? "Thumbnails are left out" : "Some thumbnails are left out");
+    const body = compose(detail, all, note);
+    if (body.length <= maxLength)
+      return { body, truncated: detail > 0 };
+  }
+  const note = NOTE(review, "Not every file is listed");
+  let lo = 0;
+  let hi = all;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (compose(3, mid, note).length <= maxLength)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  const body = compose(3, lo, note);
+  if (body.length <= maxLength)
+    return { body, truncated: true };
+  return { body: `${body.slice(0, maxLength - data.length - 2)}
+${data}`, truncated: true };
 }
 
 // src/sticky.ts
@@ -31270,6 +31877,8 @@ async function createNewComment(octokit, pr, body) {
 function kindOf(image) {
   if (image.type === "video")
     return "video";
+  if (image.type === "file")
+    return "file";
   return typeof image.mime === "string" && image.mime.startsWith("image/") ? "image" : "file";
 }
 function parseGmt(value) {
@@ -31281,6 +31890,9 @@ function stillValid(listed, now = Date.now()) {
   const at = parseGmt(listed.expiresAt);
   return Number.isNaN(at) || at - now > 60 * 60 * 1000;
 }
+var MEDIA = /\.(png|jpe?g|gif|webp|avif|bmp|mp4|m4v|webm|mov)$/i;
+var notMedia = (error, name) => error instanceof UpshotError && error.status === 415 && !MEDIA.test(name);
+var SKIPPED_NOT_MEDIA = "not uploaded: the server takes images and videos only (its UPSHOT_FILE_UPLOADS setting allows other files)";
 function describe(error) {
   if (error instanceof UpshotError) {
     const status = error.status === null ? "" : ` (HTTP ${error.status}${error.code === null ? "" : `, code ${error.code}`})`;
@@ -31302,9 +31914,14 @@ async function pool(items, limit, work) {
 }
 async function uploadFiles(client, files, previous, options) {
   return pool(files, options.concurrency, async (file) => {
-    const base = { file: file.relative, name: file.name, md5: file.md5 };
+    const base = {
+      file: file.relative,
+      name: file.name,
+      md5: file.md5,
+      reviewName: file.reviewName
+    };
     const listed = previous.get(file.md5);
-    if (listed && stillValid(listed)) {
+    if (listed && stillValid(listed) && (listed.id || !options.needIds)) {
       info(`= ${file.relative} unchanged, ${listed.url}`);
       return {
         ...base,
@@ -31314,7 +31931,8 @@ async function uploadFiles(client, files, previous, options) {
         url: listed.url,
         viewerUrl: listed.viewerUrl,
         thumbUrl: listed.thumbUrl,
-        expiresAt: listed.expiresAt
+        expiresAt: listed.expiresAt,
+        ...listed.id ? { id: listed.id } : {}
       };
     }
     try {
@@ -31337,9 +31955,14 @@ async function uploadFiles(client, files, previous, options) {
         url: image.url,
         viewerUrl: image.url_viewer || image.url,
         thumbUrl: image.thumb?.url || image.display_url || (kind === "image" ? image.url : ""),
-        expiresAt: image.expiration_date_gmt ?? null
+        expiresAt: image.expiration_date_gmt ?? null,
+        ...image.id_encoded ? { id: image.id_encoded } : {}
       };
     } catch (error) {
+      if (notMedia(error, file.name)) {
+        notice(`${file.relative} ${SKIPPED_NOT_MEDIA}.`);
+        return { ...base, status: "skipped", error: SKIPPED_NOT_MEDIA };
+      }
       const message = describe(error);
       warning(`Upload of ${file.relative} failed: ${message}`);
       return { ...base, status: "failed", error: message };
@@ -31378,12 +32001,21 @@ function fileRow(r) {
   const detail = r.error ? escapeHtml2(r.error) : `${link}${viewer}`;
   return `<tr><td><code>${escapeHtml2(r.file)}</code></td><td>${r.status}</td><td>${detail}</td><td><code>${r.md5}</code></td></tr>`;
 }
-function renderSummary(results, notes, commentUrl, options, limit = SUMMARY_LIMIT_BYTES) {
+function renderSummary(results, notes, commentUrl, options, limit = SUMMARY_LIMIT_BYTES, comparison = null) {
   const summaryOptions = { ...options, collapseAfter: 0, runUrl: null };
   const heading = `### ${escapeHtml2(options.title)}`;
+  const all = Number.POSITIVE_INFINITY;
   const compose = (withGrid, rows) => {
     const parts = [];
-    if (!results.length)
+    if (comparison) {
+      parts.push(renderComparison({
+        comparison,
+        results,
+        options: summaryOptions,
+        detail: withGrid ? 0 : 3,
+        limit: all
+      }));
+    } else if (!results.length)
       parts.push(heading);
     else if (withGrid)
       parts.push(renderReport(results, summaryOptions));
@@ -31437,19 +32069,26 @@ async function writeSummary(report) {
     columns: inputs?.columns ?? 3,
     collapseAfter: 0,
     runUrl: null
-  });
+  }, SUMMARY_LIMIT_BYTES, report.comparison);
   try {
     await summary.addRaw(text, true).write();
   } catch (error) {
     warning(`Could not write the job summary: ${error.message}`);
   }
 }
-function setOutputs(results, comment) {
+function setOutputs(report) {
+  const { results, comment, comparison } = report;
   setOutput("urls", results.map((r) => r.url).filter(Boolean).join(`
 `));
   setOutput("results", JSON.stringify(resultsOutput(results)));
   setOutput("comment-id", comment ? String(comment.id) : "");
   setOutput("comment-url", comment ? comment.html_url : "");
+  const summary2 = comparison?.summary;
+  setOutput("changed", summary2 ? String(summary2.changed) : "");
+  setOutput("added", summary2 ? String(summary2.added) : "");
+  setOutput("removed", summary2 ? String(summary2.removed) : "");
+  setOutput("unchanged", summary2 ? String(summary2.unchanged) : "");
+  setOutput("review-url", comparison?.url ?? "");
 }
 async function findOurComments(octokit, pr, marker, author) {
   try {
@@ -31461,6 +32100,89 @@ async function findOurComments(octokit, pr, marker, author) {
     }
     throw error;
   }
+}
+var branchOf = (ref) => typeof ref === "string" && ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null;
+function modeOf(inputs, context) {
+  if (inputs.compare === "off")
+    return { kind: "upload" };
+  const payload = context.payload;
+  switch (context.eventName) {
+    case "pull_request":
+    case "pull_request_target":
+      return { kind: "compare" };
+    case "workflow_run": {
+      const run = payload.workflow_run;
+      if (run?.event === "pull_request" || run?.event === "pull_request_target") {
+        return { kind: "compare" };
+      }
+      if (run?.event === "push" && run.head_branch)
+        return { kind: "record", branch: run.head_branch };
+      return { kind: "upload" };
+    }
+    case "push": {
+      const branch = branchOf(payload.ref ?? context.ref);
+      return branch ? { kind: "record", branch } : { kind: "upload" };
+    }
+    case "workflow_dispatch":
+    case "schedule":
+    case "merge_group": {
+      const branch = branchOf(context.ref);
+      return branch ? { kind: "record", branch } : { kind: "upload" };
+    }
+    default:
+      return { kind: "upload" };
+  }
+}
+function baseBranchOf(inputs, pr) {
+  if (inputs.baselineBranch)
+    return inputs.baselineBranch;
+  if (pr?.baseRef)
+    return pr.baseRef;
+  const pull = context2.payload.pull_request;
+  if (typeof pull?.base?.ref === "string")
+    return pull.base.ref;
+  const listed = context2.payload.workflow_run?.pull_requests?.[0]?.base?.ref;
+  return typeof listed === "string" ? listed : null;
+}
+function headOf(pr) {
+  const pull = context2.payload.pull_request;
+  const run = context2.payload.workflow_run;
+  const branch = pr?.headRef ?? pull?.head?.ref ?? run?.head_branch ?? undefined;
+  return { ...branch ? { branch } : {}, ...pr ? { number: pr.number } : {} };
+}
+function screenshotsOf(results) {
+  const seen = new Set;
+  const files = [];
+  for (const r of results) {
+    if (r.kind !== "image" || !r.id || !r.reviewName || seen.has(r.reviewName))
+      continue;
+    seen.add(r.reviewName);
+    files.push({ name: r.reviewName.slice(0, 500), image_id: r.id });
+  }
+  return files;
+}
+function reviewProblem(error) {
+  if (error instanceof UpshotError) {
+    if (error.status === 403) {
+      return "the key may not keep baselines: use a user key, not the guest key";
+    }
+    if (error.status === 404 && error.code === 120) {
+      return "the server has no visual review (it is not an Upshot server, or an older one)";
+    }
+    const status = error.status === null ? "" : ` (HTTP ${error.status})`;
+    return `${error.message}${status}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+function unreachable(error) {
+  const e = error;
+  return e?.name === "HttpError" && !e.response && (e.status === undefined || e.status === 500);
+}
+function describeGitHubError(error) {
+  const e = error;
+  const code = e?.cause?.cause?.code ?? e?.cause?.code;
+  const message = e?.message ?? String(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 async function main(report) {
   const inputs = getInputs();
@@ -31490,28 +32212,40 @@ async function main(report) {
     }));
     return;
   }
-  const octokit = inputs.comment !== "off" && inputs.githubToken ? getOctokit(inputs.githubToken, { userAgent: USER_AGENT }) : null;
-  if (inputs.comment !== "off" && !octokit) {
+  const mode = modeOf(inputs, context2);
+  const commenting = inputs.comment !== "off" && mode.kind !== "record";
+  const octokit = commenting && inputs.githubToken ? getOctokit(inputs.githubToken, { userAgent: USER_AGENT }) : null;
+  if (commenting && !octokit) {
     report.notes.push("The github-token input is empty: no pull request comment.");
   }
-  const pr = octokit ? await findPullRequest(octokit, context2) : null;
-  if (octokit && !pr) {
-    const note = "No pull request is associated with this run: the job summary is the report.";
-    info(note);
-    report.notes.push(note);
-  }
-  if (pr)
-    info(`Pull request #${pr.number} (${pr.via}).`);
+  const apiUrl = process.env.GITHUB_API_URL ?? "the GitHub API";
+  let githubFailure = null;
+  let pr = null;
   const marker = markerFor(inputs.commentHeader);
   let author = { anyBot: true };
   let ours = [];
   let previous = new Map;
-  if (octokit && pr) {
-    author = await whoAmI(octokit);
-    ours = await findOurComments(octokit, pr, marker, author);
-    const source = inputs.comment === "new" ? ours.at(-1) : ours[0];
-    if (source)
-      previous = parseData(source.body ?? "");
+  if (octokit) {
+    try {
+      pr = await findPullRequest(octokit, context2);
+      if (!pr) {
+        const note = "No pull request is associated with this run: the job summary is the report.";
+        info(note);
+        report.notes.push(note);
+      } else {
+        info(`Pull request #${pr.number} (${pr.via}).`);
+        author = await whoAmI(octokit);
+        ours = await findOurComments(octokit, pr, marker, author);
+        const source = inputs.comment === "new" ? ours.at(-1) : ours[0];
+        if (source)
+          previous = parseData(source.body ?? "");
+      }
+    } catch (error) {
+      if (!unreachable(error))
+        throw error;
+      githubFailure = error;
+      warning(`The GitHub API at ${apiUrl} did not answer (${describeGitHubError(error)}): uploading the files anyway.`);
+    }
   }
   const client = createClient({
     baseUrl: inputs.serverUrl,
@@ -31522,17 +32256,83 @@ async function main(report) {
     concurrency: inputs.concurrency,
     titleTemplate: inputs.titleTemplate,
     albumId: inputs.albumId,
-    expiration: inputs.expiration
+    expiration: inputs.expiration,
+    needIds: mode.kind !== "upload"
   });
   info(summaryLine(report.results));
-  if (octokit && pr) {
-    const { body, truncated } = renderComment(report.results, {
+  const review = createReviewClient({
+    baseUrl: inputs.serverUrl,
+    apiKey: inputs.apiKey,
+    userAgent: USER_AGENT
+  });
+  const screenshots = screenshotsOf(report.results);
+  if (mode.kind === "record" && screenshots.length === 0) {
+    const note = `No screenshot was uploaded, so no baseline of \`${mode.branch}\` was recorded.`;
+    warning(note);
+    report.notes.push(note);
+  } else if (mode.kind === "record") {
+    try {
+      const baseline = await review.recordBaseline({
+        project: inputs.project,
+        branch: mode.branch,
+        ...context2.sha ? { commit: context2.sha } : {},
+        files: screenshots
+      });
+      const note = `Recorded ${baseline.files.length} screenshot${baseline.files.length === 1 ? "" : "s"} as the baseline of \`${mode.branch}\` (${inputs.project}): pull requests into it are compared with them.`;
+      info(note);
+      report.notes.push(note);
+    } catch (error) {
+      const message = `The baseline of ${mode.branch} was not recorded: ${reviewProblem(error)}.`;
+      warning(message);
+      report.notes.push(message);
+    }
+  }
+  const commentNotes = [];
+  if (mode.kind === "compare") {
+    const base = baseBranchOf(inputs, pr);
+    if (!base) {
+      const message = "No base branch to compare with: set the baseline-branch input (the pull request was not found).";
+      warning(message);
+      report.notes.push(message);
+    } else {
+      try {
+        const latest = await review.latestBaseline(inputs.project, base);
+        if (!latest) {
+          const note = `No baseline of \`${base}\` yet, so nothing was compared: a run of this workflow on \`${base}\` (a push) records one.`;
+          info(note);
+          report.notes.push(note);
+          commentNotes.push(note);
+        } else {
+          const head = headOf(pr);
+          report.comparison = await review.compare({
+            project: inputs.project,
+            base_branch: base,
+            ...head.branch ? { head_branch: head.branch.slice(0, 255) } : {},
+            ...head.number ? { pull_request: head.number } : {},
+            ...context2.sha ? { commit: context2.sha } : {},
+            threshold: inputs.threshold,
+            files: screenshots
+          });
+          info(`Compared with ${base}: ${comparisonLine(report.comparison.summary)}. Review: ${report.comparison.url}`);
+        }
+      } catch (error) {
+        const message = `The screenshots were not compared with ${base}: ${reviewProblem(error)}.`;
+        warning(message);
+        report.notes.push(message);
+        commentNotes.push(message);
+      }
+    }
+  }
+  if (octokit && pr && !githubFailure) {
+    const options = {
       header: inputs.commentHeader,
       title: inputs.commentTitle,
       columns: inputs.columns,
       collapseAfter: inputs.collapseAfter,
-      runUrl: workflowRunUrl()
-    });
+      runUrl: workflowRunUrl(),
+      notes: commentNotes
+    };
+    const { body, truncated } = report.comparison ? renderComparisonComment(report.comparison, report.results, listedOf2(report.results), options) : renderComment(report.results, options);
     if (truncated) {
       report.notes.push("The pull request comment was shortened to fit GitHub's size limit; every file is listed here.");
     }
@@ -31540,11 +32340,15 @@ async function main(report) {
       report.comment = inputs.comment === "new" ? await createNewComment(octokit, pr, body) : await upsertStickyComment(octokit, pr, marker, body, author, ours);
       info(`Comment: ${report.comment.html_url}`);
     } catch (error) {
-      if (statusOf(error) !== 403)
+      if (unreachable(error))
+        githubFailure = error;
+      else if (statusOf(error) !== 403)
         throw error;
-      const message = `Commenting on pull request #${pr.number} was refused (${error.message}); the token is read-only here (a fork pull request?). The job summary has the images.`;
-      warning(message);
-      report.notes.push(message);
+      else {
+        const message = `Commenting on pull request #${pr.number} was refused (${error.message}); the token is read-only here (a fork pull request?). The job summary has the images.`;
+        warning(message);
+        report.notes.push(message);
+      }
     }
   }
   const { failed } = countResults(report.results);
@@ -31554,9 +32358,30 @@ async function main(report) {
       throw new Error(message);
     warning(message);
   }
+  if (githubFailure) {
+    throw new Error(`Could not reach the GitHub API at ${apiUrl} (${describeGitHubError(githubFailure)}), so no pull request comment was written. The files were uploaded: their links are in the job summary and the step's outputs.`);
+  }
+  const summary2 = report.comparison?.summary;
+  if (inputs.failOnChange && summary2 && summary2.changed + summary2.added + summary2.removed > 0) {
+    throw new Error(`Screenshots changed: ${comparisonLine(summary2)} (fail-on-change). Review them: ${report.comparison.url}`);
+  }
+}
+function listedOf2(results) {
+  return results.flatMap((r) => (r.status === "uploaded" || r.status === "unchanged") && r.url ? [
+    {
+      md5: r.md5,
+      kind: r.kind ?? "file",
+      mime: r.mime ?? "",
+      url: r.url,
+      viewerUrl: r.viewerUrl ?? r.url,
+      thumbUrl: r.thumbUrl ?? "",
+      expiresAt: r.expiresAt ?? null,
+      ...r.id ? { id: r.id } : {}
+    }
+  ] : []);
 }
 async function run() {
-  const report = { inputs: null, results: [], notes: [], comment: null };
+  const report = { inputs: null, results: [], notes: [], comment: null, comparison: null };
   try {
     await main(report);
   } catch (error) {
@@ -31565,7 +32390,7 @@ async function run() {
     setFailed(message);
   } finally {
     if (report.inputs)
-      setOutputs(report.results, report.comment);
+      setOutputs(report);
     await writeSummary(report);
   }
 }

@@ -21,6 +21,10 @@ export interface FileResult {
   /** UTC `YYYY-MM-DD HH:MM:SS` when the server deletes it, as the contract writes it. */
   expiresAt?: string | null;
   error?: string;
+  /** The server's id of the upload (`id_encoded`): what a baseline or a comparison names. */
+  id?: string;
+  /** The name in a baseline: the path relative to the matched folder. */
+  reviewName?: string;
 }
 
 /** An upload listed in a previous comment, found again by the md5 of its bytes. */
@@ -32,6 +36,8 @@ export interface ListedUpload {
   viewerUrl: string;
   thumbUrl: string;
   expiresAt: string | null;
+  /** `id_encoded`; absent in comments written before the action compared screenshots. */
+  id?: string;
 }
 
 export interface RenderOptions {
@@ -41,6 +47,8 @@ export interface RenderOptions {
   collapseAfter: number;
   /** Link to the workflow run, or null outside a runner. */
   runUrl: string | null;
+  /** Lines shown under the counts (why nothing was compared, ...). */
+  notes?: string[];
 }
 
 export function escapeHtml(text: string): string {
@@ -76,6 +84,7 @@ type DataRow = [
   viewer: string,
   thumb: string,
   expires: string | null,
+  id: string,
 ];
 
 function listedOf(result: FileResult): ListedUpload | null {
@@ -89,6 +98,7 @@ function listedOf(result: FileResult): ListedUpload | null {
     viewerUrl: result.viewerUrl ?? result.url,
     thumbUrl: result.thumbUrl ?? '',
     expiresAt: result.expiresAt ?? null,
+    ...(result.id ? { id: result.id } : {}),
   };
 }
 
@@ -102,6 +112,7 @@ export function encodeData(uploads: ListedUpload[]): string {
     u.viewerUrl,
     u.thumbUrl,
     u.expiresAt,
+    u.id ?? '',
   ]);
   const json = JSON.stringify({ v: 1, files: rows })
     .replace(/</g, '\\u003c')
@@ -129,7 +140,7 @@ export function parseData(body: string): Map<string, ListedUpload> {
   if (!Array.isArray(files)) return listed;
   for (const row of files) {
     if (!Array.isArray(row)) continue;
-    const [md5, kind, mime, url, viewer, thumb, expires] = row as unknown[];
+    const [md5, kind, mime, url, viewer, thumb, expires, id] = row as unknown[];
     if (typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5) || !isHttp(url)) continue;
     listed.set(md5, {
       md5,
@@ -139,6 +150,7 @@ export function parseData(body: string): Map<string, ListedUpload> {
       viewerUrl: isHttp(viewer) ? viewer : url,
       thumbUrl: isHttp(thumb) ? thumb : '',
       expiresAt: typeof expires === 'string' ? expires : null,
+      ...(typeof id === 'string' && /^[A-Za-z0-9]{1,32}$/.test(id) ? { id } : {}),
     });
   }
   return listed;
@@ -190,7 +202,9 @@ function grid(images: FileResult[], columns: number): string {
 function linkLine(r: FileResult): string {
   const label = r.kind === 'video' ? 'video' : 'file';
   const mime = r.mime ? ` <sub>${escapeHtml(r.mime)}</sub>` : '';
-  return `- ${label}: <a href="${escapeHtml(r.viewerUrl || r.url || '')}">${escapeHtml(r.file)}</a>${mime}`;
+  // A build artifact links to itself (a download); a video to its viewer page.
+  const target = r.kind === 'file' ? r.url : r.viewerUrl || r.url;
+  return `- ${label}: <a href="${escapeHtml(target || '')}">${escapeHtml(r.file)}</a>${mime}`;
 }
 
 function failedLine(r: FileResult): string {
@@ -221,6 +235,7 @@ export function renderReport(
   const failed = shown.filter((r) => r.status === 'failed');
   const run = options.runUrl ? ` · [workflow run](${options.runUrl})` : '';
   const parts: string[] = [`### ${escapeHtml(options.title)}`, `**${summaryLine(results)}**${run}`];
+  for (const note of options.notes ?? []) parts.push(`> ${note}`);
 
   const open = options.collapseAfter > 0 ? images.slice(0, options.collapseAfter) : images;
   const collapsed = options.collapseAfter > 0 ? images.slice(options.collapseAfter) : [];
@@ -231,8 +246,10 @@ export function renderReport(
       `<details><summary>${collapsed.length} more ${noun}</summary>\n\n${grid(collapsed, options.columns)}\n\n</details>`,
     );
   }
-  if (linked.length) parts.push(`**Linked files**\n\n${linked.map(linkLine).join('\n')}`);
+  if (linked.length) parts.push(`**Files**\n\n${linked.map(linkLine).join('\n')}`);
   if (failed.length) parts.push(`**Failed**\n\n${failed.map(failedLine).join('\n')}`);
+  const skipped = results.filter((r) => r.status === 'skipped' && r.error);
+  if (skipped.length) parts.push(`**Skipped**\n\n${skipped.map(failedLine).join('\n')}`);
   if (shown.length < ordered.length) {
     const where = options.runUrl ? `the [job summary](${options.runUrl})` : 'the job summary';
     parts.push(

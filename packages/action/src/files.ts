@@ -13,6 +13,25 @@ export interface LocalFile {
   size: number;
   /** md5 of the bytes, lowercase hex: what the sticky comment remembers. */
   md5: string;
+  /**
+   * The screenshot's name in a baseline: the path relative to the folder its pattern starts
+   * from (`screenshots/**\/*.png` finds `screenshots/settings/dark.png` as `settings/dark.png`).
+   */
+  reviewName: string;
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/**
+ * The folder a pattern matches in: its path up to the first segment with a glob character;
+ * a pattern without one names a folder (itself) or a file (its folder).
+ */
+async function baseOf(pattern: string): Promise<string> {
+  const segments = pattern.split('/');
+  const cut = segments.findIndex((segment) => GLOB_CHARS.test(segment));
+  if (cut >= 0) return segments.slice(0, cut).join('/') || '/';
+  const info = await stat(pattern).catch(() => null);
+  return info?.isDirectory() ? pattern.replace(/\/+$/, '') : path.dirname(pattern);
 }
 
 /** Where relative globs start: the runner sets both to the checkout. */
@@ -38,13 +57,24 @@ export async function findFiles(patterns: string[], cwd = workspaceDir()): Promi
     followSymbolicLinks: true,
   });
   const matched = [...new Set(await globber.glob())];
+  const bases = await Promise.all(
+    absolutePatterns.filter((p) => !p.startsWith('!')).map((p) => baseOf(path.normalize(p))),
+  );
   const files: LocalFile[] = [];
   for (const absolute of matched) {
     const info = await stat(absolute);
     if (!info.isFile()) continue;
     const bytes = await readFile(absolute);
     const relative = path.relative(cwd, absolute).split(path.sep).join('/');
+    const base = bases.find((b) => {
+      const inside = path.relative(b, absolute);
+      return !path.isAbsolute(inside) && inside !== '..' && !inside.startsWith(`..${path.sep}`);
+    });
     files.push({
+      reviewName: path
+        .relative(base ?? cwd, absolute)
+        .split(path.sep)
+        .join('/'),
       absolute,
       relative: relative.startsWith('..') ? absolute : relative,
       name: path.basename(absolute),

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 
 export type CommentMode = 'update' | 'new' | 'off';
 export type IfNoFilesFound = 'warn' | 'error' | 'ignore';
+export type CompareMode = 'auto' | 'off';
 
 /** Everything the action reads from `with:`, parsed and checked once. */
 export interface Inputs {
@@ -23,6 +24,15 @@ export interface Inputs {
   failOnUploadError: boolean;
   concurrency: number;
   githubToken: string;
+  /** The branch whose latest baseline a pull request is compared with; '' is the pull request's base. */
+  baselineBranch: string;
+  /** auto: a run on a branch records its baseline, a pull request run compares; off: uploads only. */
+  compare: CompareMode;
+  /** pixelmatch's per-pixel colour tolerance, 0 to 1. */
+  threshold: number;
+  failOnChange: boolean;
+  /** What the baselines belong to: `<owner>/<repo>#<comment-header>` unless given. */
+  project: string;
 }
 
 /**
@@ -43,6 +53,11 @@ export const INPUT_DEFAULTS = {
   'if-no-files-found': 'warn',
   'fail-on-upload-error': 'true',
   concurrency: '4',
+  'baseline-branch': '',
+  compare: 'auto',
+  threshold: '0.1',
+  'fail-on-change': 'false',
+  project: '',
 } as const;
 
 function input(name: string, fallback = ''): string {
@@ -62,6 +77,49 @@ function integer(name: string, value: string, min: number, max: number): number 
   return n;
 }
 
+function fraction(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(value) || n > 1) {
+    throw new Error(`Input ${name} must be a number from 0 to 1; got "${value}"`);
+  }
+  return n;
+}
+
+/** API paths people paste as the server URL, and what they mean. */
+const API_SUFFIX = /\/(api\/1(\.1)?(\/upload)?|1\/upload)\/?$/i;
+
+/**
+ * The server's base URL. The API lives under it (`/api/1/upload`, `/api/1/compare`): a full
+ * API URL pasted as server-url would otherwise end in a bare 404, so its API path is cut off
+ * with a warning.
+ */
+export function baseUrlOf(given: string): string {
+  const trimmed = given.trim().replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new Error(
+      `Input server-url must be the http(s) address of the server, such as https://img.example.com; got "${given}"`,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new Error(
+      `Input server-url must be the server's base address without a query or fragment; got "${given}"`,
+    );
+  }
+  const base = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  if (API_SUFFIX.test(url.pathname)) {
+    const fixed = base.replace(API_SUFFIX, '');
+    core.warning(
+      `Input server-url is the base address of the server, not its API: using ${fixed} (the action adds /api/1/upload itself).`,
+    );
+    return fixed;
+  }
+  return base;
+}
+
 function boolean(name: string, value: string): boolean {
   // The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them.
   if (['true', 'True', 'TRUE'].includes(value)) return true;
@@ -76,10 +134,7 @@ export function getInputs(): Inputs {
   const githubToken = input('github-token');
   if (githubToken) core.setSecret(githubToken);
 
-  const serverUrl = core.getInput('server-url', { required: true }).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/i.test(serverUrl)) {
-    throw new Error(`Input server-url must be an http(s) URL; got "${serverUrl}"`);
-  }
+  const serverUrl = baseUrlOf(core.getInput('server-url', { required: true }));
 
   const patterns = core
     .getMultilineInput('path', { required: true })
@@ -121,5 +176,15 @@ export function getInputs(): Inputs {
     ),
     concurrency: integer('concurrency', input('concurrency', INPUT_DEFAULTS.concurrency), 1, 32),
     githubToken,
+    baselineBranch: input('baseline-branch').trim(),
+    compare: oneOf('compare', input('compare', INPUT_DEFAULTS.compare), ['auto', 'off'] as const),
+    threshold: fraction('threshold', input('threshold', INPUT_DEFAULTS.threshold)),
+    failOnChange: boolean(
+      'fail-on-change',
+      input('fail-on-change', INPUT_DEFAULTS['fail-on-change']),
+    ),
+    project:
+      input('project').trim() ||
+      `${process.env.GITHUB_REPOSITORY ?? 'local'}#${commentHeader}`.slice(0, 200),
   };
 }

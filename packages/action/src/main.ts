@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { createClient } from '@upshot/client';
+import { type Comparison, createClient, createReviewClient, UpshotError } from '@upshot/client';
 import {
   countResults,
   escapeHtml,
@@ -16,6 +16,7 @@ import {
 import { findFiles, type LocalFile } from './files.ts';
 import { getInputs, type Inputs } from './inputs.ts';
 import { findPullRequest, type Octokit, type PullRequestRef } from './pull-request.ts';
+import { comparisonLine, renderComparison, renderComparisonComment } from './review.ts';
 import {
   type Author,
   createNewComment,
@@ -47,6 +48,7 @@ interface Report {
   results: FileResult[];
   notes: string[];
   comment: IssueComment | null;
+  comparison: Comparison | null;
 }
 
 function resultsOutput(results: FileResult[]) {
@@ -72,8 +74,9 @@ function fileRow(r: FileResult): string {
 }
 
 /**
- * The job summary: the full report (nothing collapsed or shortened), the notes, and a table of
- * every file. Past GitHub's 1 MiB the grid goes first, then table rows, with a note saying so.
+ * The job summary: the full report (nothing collapsed or shortened; the comparison when there
+ * is one, as the comment shows it), the notes, and a table of every file. Past GitHub's 1 MiB
+ * the grid goes first, then table rows, with a note saying so.
  */
 export function renderSummary(
   results: FileResult[],
@@ -81,13 +84,25 @@ export function renderSummary(
   commentUrl: string | null,
   options: RenderOptions,
   limit = SUMMARY_LIMIT_BYTES,
+  comparison: Comparison | null = null,
 ): string {
   // The summary has room and is the run page itself: nothing collapsed, no link to itself.
   const summaryOptions: RenderOptions = { ...options, collapseAfter: 0, runUrl: null };
   const heading = `### ${escapeHtml(options.title)}`;
+  const all = Number.POSITIVE_INFINITY;
   const compose = (withGrid: boolean, rows: number) => {
     const parts: string[] = [];
-    if (!results.length) parts.push(heading);
+    if (comparison) {
+      parts.push(
+        renderComparison({
+          comparison,
+          results,
+          options: summaryOptions,
+          detail: withGrid ? 0 : 3,
+          limit: all,
+        }),
+      );
+    } else if (!results.length) parts.push(heading);
     else if (withGrid) parts.push(renderReport(results, summaryOptions));
     else parts.push(heading, `**${summaryLine(results)}**`);
     for (const note of notes) parts.push(`> ${note}`);
@@ -119,13 +134,20 @@ export function renderSummary(
 
 async function writeSummary(report: Report): Promise<void> {
   const { inputs } = report;
-  const text = renderSummary(report.results, report.notes, report.comment?.html_url ?? null, {
-    header: inputs?.commentHeader ?? '',
-    title: inputs?.commentTitle ?? 'Upshot',
-    columns: inputs?.columns ?? 3,
-    collapseAfter: 0,
-    runUrl: null,
-  });
+  const text = renderSummary(
+    report.results,
+    report.notes,
+    report.comment?.html_url ?? null,
+    {
+      header: inputs?.commentHeader ?? '',
+      title: inputs?.commentTitle ?? 'Upshot',
+      columns: inputs?.columns ?? 3,
+      collapseAfter: 0,
+      runUrl: null,
+    },
+    SUMMARY_LIMIT_BYTES,
+    report.comparison,
+  );
   try {
     await core.summary.addRaw(text, true).write();
   } catch (error) {
@@ -133,7 +155,8 @@ async function writeSummary(report: Report): Promise<void> {
   }
 }
 
-function setOutputs(results: FileResult[], comment: IssueComment | null): void {
+function setOutputs(report: Report): void {
+  const { results, comment, comparison } = report;
   core.setOutput(
     'urls',
     results
@@ -144,6 +167,12 @@ function setOutputs(results: FileResult[], comment: IssueComment | null): void {
   core.setOutput('results', JSON.stringify(resultsOutput(results)));
   core.setOutput('comment-id', comment ? String(comment.id) : '');
   core.setOutput('comment-url', comment ? comment.html_url : '');
+  const summary = comparison?.summary;
+  core.setOutput('changed', summary ? String(summary.changed) : '');
+  core.setOutput('added', summary ? String(summary.added) : '');
+  core.setOutput('removed', summary ? String(summary.removed) : '');
+  core.setOutput('unchanged', summary ? String(summary.unchanged) : '');
+  core.setOutput('review-url', comparison?.url ?? '');
 }
 
 /** The comments of this header by this token's identity, or none when reading is refused. */
@@ -162,6 +191,108 @@ async function findOurComments(
     }
     throw error;
   }
+}
+
+/**
+ * What the run does with its screenshots. `record`: a run on a branch (push, manual, schedule,
+ * or a workflow_run after one) keeps them as that branch's baseline and comments nothing.
+ * `compare`: a pull request run compares them with its base branch. `upload`: neither.
+ */
+export type Mode = { kind: 'record'; branch: string } | { kind: 'compare' } | { kind: 'upload' };
+
+const branchOf = (ref: unknown): string | null =>
+  typeof ref === 'string' && ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+
+export function modeOf(inputs: Pick<Inputs, 'compare'>, context: typeof github.context): Mode {
+  if (inputs.compare === 'off') return { kind: 'upload' };
+  const payload = context.payload;
+  switch (context.eventName) {
+    case 'pull_request':
+    case 'pull_request_target':
+      return { kind: 'compare' };
+    case 'workflow_run': {
+      const run = payload.workflow_run as { event?: string; head_branch?: string } | undefined;
+      if (run?.event === 'pull_request' || run?.event === 'pull_request_target') {
+        return { kind: 'compare' };
+      }
+      if (run?.event === 'push' && run.head_branch)
+        return { kind: 'record', branch: run.head_branch };
+      return { kind: 'upload' };
+    }
+    case 'push': {
+      const branch = branchOf(payload.ref ?? context.ref);
+      return branch ? { kind: 'record', branch } : { kind: 'upload' };
+    }
+    case 'workflow_dispatch':
+    case 'schedule':
+    case 'merge_group': {
+      const branch = branchOf(context.ref);
+      return branch ? { kind: 'record', branch } : { kind: 'upload' };
+    }
+    default:
+      return { kind: 'upload' };
+  }
+}
+
+/** The branch a pull request run compares with: the input, else the pull request's base. */
+function baseBranchOf(inputs: Inputs, pr: PullRequestRef | null): string | null {
+  if (inputs.baselineBranch) return inputs.baselineBranch;
+  if (pr?.baseRef) return pr.baseRef;
+  const pull = github.context.payload.pull_request as { base?: { ref?: string } } | undefined;
+  if (typeof pull?.base?.ref === 'string') return pull.base.ref;
+  const listed = (
+    github.context.payload.workflow_run as
+      | { pull_requests?: Array<{ base?: { ref?: string } }> }
+      | undefined
+  )?.pull_requests?.[0]?.base?.ref;
+  return typeof listed === 'string' ? listed : null;
+}
+
+function headOf(pr: PullRequestRef | null): { branch?: string; number?: number } {
+  const pull = github.context.payload.pull_request as { head?: { ref?: string } } | undefined;
+  const run = github.context.payload.workflow_run as { head_branch?: string } | undefined;
+  const branch = pr?.headRef ?? pull?.head?.ref ?? run?.head_branch ?? undefined;
+  return { ...(branch ? { branch } : {}), ...(pr ? { number: pr.number } : {}) };
+}
+
+/** Images of the run, by their names in a baseline: what a set or a comparison holds. */
+function screenshotsOf(results: FileResult[]) {
+  const seen = new Set<string>();
+  const files: Array<{ name: string; image_id: string }> = [];
+  for (const r of results) {
+    if (r.kind !== 'image' || !r.id || !r.reviewName || seen.has(r.reviewName)) continue;
+    seen.add(r.reviewName);
+    files.push({ name: r.reviewName.slice(0, 500), image_id: r.id });
+  }
+  return files;
+}
+
+/** Why the server would not keep or compare screenshots, in words that say what to do. */
+function reviewProblem(error: unknown): string {
+  if (error instanceof UpshotError) {
+    if (error.status === 403) {
+      return 'the key may not keep baselines: use a user key, not the guest key';
+    }
+    if (error.status === 404 && error.code === 120) {
+      return 'the server has no visual review (it is not an Upshot server, or an older one)';
+    }
+    const status = error.status === null ? '' : ` (HTTP ${error.status})`;
+    return `${error.message}${status}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An error of the GitHub API that says nothing answered (octokit reports those as a 500 without a reply). */
+function unreachable(error: unknown): boolean {
+  const e = error as { name?: string; status?: number; response?: unknown } | null;
+  return e?.name === 'HttpError' && !e.response && (e.status === undefined || e.status === 500);
+}
+
+function describeGitHubError(error: unknown): string {
+  const e = error as { message?: string; cause?: { cause?: { code?: string }; code?: string } };
+  const code = e?.cause?.cause?.code ?? e?.cause?.code;
+  const message = e?.message ?? String(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 async function main(report: Report): Promise<void> {
@@ -193,31 +324,49 @@ async function main(report: Report): Promise<void> {
     return;
   }
 
+  const mode = modeOf(inputs, github.context);
+  // A run that records a baseline comments nothing (README: Visual review).
+  const commenting = inputs.comment !== 'off' && mode.kind !== 'record';
   const octokit =
-    inputs.comment !== 'off' && inputs.githubToken
+    commenting && inputs.githubToken
       ? github.getOctokit(inputs.githubToken, { userAgent: USER_AGENT })
       : null;
-  if (inputs.comment !== 'off' && !octokit) {
+  if (commenting && !octokit) {
     report.notes.push('The github-token input is empty: no pull request comment.');
   }
-  const pr = octokit ? await findPullRequest(octokit, github.context) : null;
-  if (octokit && !pr) {
-    const note = 'No pull request is associated with this run: the job summary is the report.';
-    core.info(note);
-    report.notes.push(note);
-  }
-  if (pr) core.info(`Pull request #${pr.number} (${pr.via}).`);
 
+  // What GitHub knows comes first (the pull request, our comment and what it lists, so that
+  // unchanged files are not sent again), but the uploads never wait on it: if the API does not
+  // answer, the files go up anyway and the step says so at the end.
+  const apiUrl = process.env.GITHUB_API_URL ?? 'the GitHub API';
+  let githubFailure: unknown = null;
+  let pr: PullRequestRef | null = null;
   const marker = markerFor(inputs.commentHeader);
   let author: Author = { anyBot: true };
   let ours: IssueComment[] = [];
   let previous = new Map<string, ListedUpload>();
-  if (octokit && pr) {
-    author = await whoAmI(octokit);
-    ours = await findOurComments(octokit, pr, marker, author);
-    // `update` reads the comment it keeps (the oldest); `new` the latest one it posted.
-    const source = inputs.comment === 'new' ? ours.at(-1) : ours[0];
-    if (source) previous = parseData(source.body ?? '');
+  if (octokit) {
+    try {
+      pr = await findPullRequest(octokit, github.context);
+      if (!pr) {
+        const note = 'No pull request is associated with this run: the job summary is the report.';
+        core.info(note);
+        report.notes.push(note);
+      } else {
+        core.info(`Pull request #${pr.number} (${pr.via}).`);
+        author = await whoAmI(octokit);
+        ours = await findOurComments(octokit, pr, marker, author);
+        // `update` reads the comment it keeps (the oldest); `new` the latest one it posted.
+        const source = inputs.comment === 'new' ? ours.at(-1) : ours[0];
+        if (source) previous = parseData(source.body ?? '');
+      }
+    } catch (error) {
+      if (!unreachable(error)) throw error;
+      githubFailure = error;
+      core.warning(
+        `The GitHub API at ${apiUrl} did not answer (${describeGitHubError(error)}): uploading the files anyway.`,
+      );
+    }
   }
 
   const client = createClient({
@@ -230,17 +379,95 @@ async function main(report: Report): Promise<void> {
     titleTemplate: inputs.titleTemplate,
     albumId: inputs.albumId,
     expiration: inputs.expiration,
+    needIds: mode.kind !== 'upload',
   });
   core.info(summaryLine(report.results));
 
-  if (octokit && pr) {
-    const { body, truncated } = renderComment(report.results, {
+  const review = createReviewClient({
+    baseUrl: inputs.serverUrl,
+    apiKey: inputs.apiKey,
+    userAgent: USER_AGENT,
+  });
+  const screenshots = screenshotsOf(report.results);
+  if (mode.kind === 'record' && screenshots.length === 0) {
+    const note = `No screenshot was uploaded, so no baseline of \`${mode.branch}\` was recorded.`;
+    core.warning(note);
+    report.notes.push(note);
+  } else if (mode.kind === 'record') {
+    try {
+      const baseline = await review.recordBaseline({
+        project: inputs.project,
+        branch: mode.branch,
+        ...(github.context.sha ? { commit: github.context.sha } : {}),
+        files: screenshots,
+      });
+      const note = `Recorded ${baseline.files.length} screenshot${baseline.files.length === 1 ? '' : 's'} as the baseline of \`${mode.branch}\` (${inputs.project}): pull requests into it are compared with them.`;
+      core.info(note);
+      report.notes.push(note);
+    } catch (error) {
+      const message = `The baseline of ${mode.branch} was not recorded: ${reviewProblem(error)}.`;
+      core.warning(message);
+      report.notes.push(message);
+    }
+  }
+
+  const commentNotes: string[] = [];
+  if (mode.kind === 'compare') {
+    const base = baseBranchOf(inputs, pr);
+    if (!base) {
+      const message =
+        'No base branch to compare with: set the baseline-branch input (the pull request was not found).';
+      core.warning(message);
+      report.notes.push(message);
+    } else {
+      try {
+        const latest = await review.latestBaseline(inputs.project, base);
+        if (!latest) {
+          const note = `No baseline of \`${base}\` yet, so nothing was compared: a run of this workflow on \`${base}\` (a push) records one.`;
+          core.info(note);
+          report.notes.push(note);
+          commentNotes.push(note);
+        } else {
+          const head = headOf(pr);
+          report.comparison = await review.compare({
+            project: inputs.project,
+            base_branch: base,
+            ...(head.branch ? { head_branch: head.branch.slice(0, 255) } : {}),
+            ...(head.number ? { pull_request: head.number } : {}),
+            ...(github.context.sha ? { commit: github.context.sha } : {}),
+            threshold: inputs.threshold,
+            files: screenshots,
+          });
+          core.info(
+            `Compared with ${base}: ${comparisonLine(report.comparison.summary)}. Review: ${report.comparison.url}`,
+          );
+        }
+      } catch (error) {
+        const message = `The screenshots were not compared with ${base}: ${reviewProblem(error)}.`;
+        core.warning(message);
+        report.notes.push(message);
+        commentNotes.push(message);
+      }
+    }
+  }
+
+  if (octokit && pr && !githubFailure) {
+    const options: RenderOptions = {
       header: inputs.commentHeader,
       title: inputs.commentTitle,
       columns: inputs.columns,
       collapseAfter: inputs.collapseAfter,
       runUrl: workflowRunUrl(),
-    });
+      notes: commentNotes,
+    };
+    const { body, truncated } = report.comparison
+      ? renderComparisonComment(
+          report.comparison,
+          report.results,
+          listedOf(report.results),
+          options,
+        )
+      : renderComment(report.results, options);
     if (truncated) {
       report.notes.push(
         "The pull request comment was shortened to fit GitHub's size limit; every file is listed here.",
@@ -253,10 +480,13 @@ async function main(report: Report): Promise<void> {
           : await upsertStickyComment(octokit, pr, marker, body, author, ours);
       core.info(`Comment: ${report.comment.html_url}`);
     } catch (error) {
-      if (statusOf(error) !== 403) throw error;
-      const message = `Commenting on pull request #${pr.number} was refused (${(error as Error).message}); the token is read-only here (a fork pull request?). The job summary has the images.`;
-      core.warning(message);
-      report.notes.push(message);
+      if (unreachable(error)) githubFailure = error;
+      else if (statusOf(error) !== 403) throw error;
+      else {
+        const message = `Commenting on pull request #${pr.number} was refused (${(error as Error).message}); the token is read-only here (a fork pull request?). The job summary has the images.`;
+        core.warning(message);
+        report.notes.push(message);
+      }
     }
   }
 
@@ -266,11 +496,42 @@ async function main(report: Report): Promise<void> {
     if (inputs.failOnUploadError) throw new Error(message);
     core.warning(message);
   }
+  if (githubFailure) {
+    throw new Error(
+      `Could not reach the GitHub API at ${apiUrl} (${describeGitHubError(githubFailure)}), so no pull request comment was written. The files were uploaded: their links are in the job summary and the step's outputs.`,
+    );
+  }
+  const summary = report.comparison?.summary;
+  if (inputs.failOnChange && summary && summary.changed + summary.added + summary.removed > 0) {
+    throw new Error(
+      `Screenshots changed: ${comparisonLine(summary)} (fail-on-change). Review them: ${report.comparison!.url}`,
+    );
+  }
+}
+
+/** The uploads a comment lists in its hidden data, so the next run skips unchanged bytes. */
+function listedOf(results: FileResult[]): ListedUpload[] {
+  return results.flatMap((r) =>
+    (r.status === 'uploaded' || r.status === 'unchanged') && r.url
+      ? [
+          {
+            md5: r.md5,
+            kind: r.kind ?? 'file',
+            mime: r.mime ?? '',
+            url: r.url,
+            viewerUrl: r.viewerUrl ?? r.url,
+            thumbUrl: r.thumbUrl ?? '',
+            expiresAt: r.expiresAt ?? null,
+            ...(r.id ? { id: r.id } : {}),
+          },
+        ]
+      : [],
+  );
 }
 
 /** The action: every failure ends in one setFailed; the job summary is written whatever happens. */
 export async function run(): Promise<void> {
-  const report: Report = { inputs: null, results: [], notes: [], comment: null };
+  const report: Report = { inputs: null, results: [], notes: [], comment: null, comparison: null };
   try {
     await main(report);
   } catch (error) {
@@ -280,7 +541,7 @@ export async function run(): Promise<void> {
   } finally {
     // Outputs once the inputs are known, with whatever the run got to: a failed comment still
     // leaves the uploads' links.
-    if (report.inputs) setOutputs(report.results, report.comment);
+    if (report.inputs) setOutputs(report);
     await writeSummary(report);
   }
 }

@@ -10,14 +10,22 @@ export interface PullRequestRef {
   number: number;
   /** How it was found, for the log. */
   via: string;
+  /** The branch it merges into and the one it comes from, when known: what screenshots compare with. */
+  baseRef?: string;
+  headRef?: string;
 }
 
 interface PullSummary {
   number: number;
   state: string;
   head: { sha: string; ref: string; repo?: { full_name?: string } | null };
-  base: { repo: { full_name: string } };
+  base: { ref?: string; repo: { full_name: string } };
 }
+
+const refsOf = (pr: PullSummary) => ({
+  ...(pr.base.ref ? { baseRef: pr.base.ref } : {}),
+  headRef: pr.head.ref,
+});
 
 function pickPull(pulls: PullSummary[], sha: string, baseRepo: string): PullSummary | undefined {
   const open = pulls.filter((pr) => pr.state === 'open' && pr.base.repo.full_name === baseRepo);
@@ -56,9 +64,17 @@ export async function findPullRequest(
       case 'pull_request_target':
       case 'pull_request_review':
       case 'pull_request_review_comment': {
-        const number = payload.pull_request?.number;
+        const pull = payload.pull_request;
+        const number = pull?.number;
         return typeof number === 'number'
-          ? { owner, repo, number, via: `${context.eventName} event` }
+          ? {
+              owner,
+              repo,
+              number,
+              via: `${context.eventName} event`,
+              ...(typeof pull?.base?.ref === 'string' ? { baseRef: pull.base.ref } : {}),
+              ...(typeof pull?.head?.ref === 'string' ? { headRef: pull.head.ref } : {}),
+            }
           : null;
       }
       case 'issue_comment': {
@@ -71,7 +87,9 @@ export async function findPullRequest(
         const sha = (payload.after as string | undefined) || context.sha;
         if (!sha || /^0+$/.test(sha)) return null;
         const pr = pickPull(await pullsForCommit(octokit, owner, repo, sha), sha, baseRepo);
-        return pr ? { owner, repo, number: pr.number, via: `open pull request for ${sha}` } : null;
+        return pr
+          ? { owner, repo, number: pr.number, via: `open pull request for ${sha}`, ...refsOf(pr) }
+          : null;
       }
       case 'workflow_run':
         return await fromWorkflowRun(octokit, context, owner, repo);
@@ -93,7 +111,11 @@ export async function findPullRequest(
 interface WorkflowRunPayload {
   head_sha: string;
   head_branch: string | null;
-  pull_requests?: Array<{ number: number; base?: { repo?: { url?: string; name?: string } } }>;
+  pull_requests?: Array<{
+    number: number;
+    base?: { ref?: string; repo?: { url?: string; name?: string } };
+    head?: { ref?: string };
+  }>;
   head_repository?: { owner?: { login?: string }; full_name?: string } | null;
 }
 
@@ -112,7 +134,16 @@ async function fromWorkflowRun(
   if (!run) return null;
   const baseRepo = `${owner}/${repo}`;
   const listed = run.pull_requests?.[0];
-  if (listed) return { owner, repo, number: listed.number, via: 'workflow_run pull_requests' };
+  if (listed) {
+    return {
+      owner,
+      repo,
+      number: listed.number,
+      via: 'workflow_run pull_requests',
+      ...(listed.base?.ref ? { baseRef: listed.base.ref } : {}),
+      headRef: listed.head?.ref ?? run.head_branch ?? undefined,
+    };
+  }
 
   const headOwner = run.head_repository?.owner?.login;
   if (headOwner && run.head_branch) {
@@ -130,6 +161,7 @@ async function fromWorkflowRun(
         repo,
         number: pr.number,
         via: `open pull request from ${headOwner}:${run.head_branch}`,
+        ...refsOf(pr),
       };
     }
   }
@@ -139,7 +171,15 @@ async function fromWorkflowRun(
       run.head_sha,
       baseRepo,
     );
-    if (pr) return { owner, repo, number: pr.number, via: `open pull request for ${run.head_sha}` };
+    if (pr) {
+      return {
+        owner,
+        repo,
+        number: pr.number,
+        via: `open pull request for ${run.head_sha}`,
+        ...refsOf(pr),
+      };
+    }
   }
   return null;
 }

@@ -8,6 +8,8 @@ export interface UploadOptions {
   titleTemplate: string;
   albumId: string;
   expiration: string;
+  /** Screenshots will be compared: a listed upload is reused only when the comment kept its id. */
+  needIds?: boolean;
 }
 
 type Image = UploadResult['image'];
@@ -15,6 +17,7 @@ type Image = UploadResult['image'];
 /** An image is embedded in the comment; anything else the server took is linked. */
 export function kindOf(image: Pick<Image, 'type' | 'mime'>): Kind {
   if (image.type === 'video') return 'video';
+  if (image.type === 'file') return 'file';
   return typeof image.mime === 'string' && image.mime.startsWith('image/') ? 'image' : 'file';
 }
 
@@ -29,6 +32,16 @@ export function stillValid(listed: ListedUpload, now = Date.now()): boolean {
   const at = parseGmt(listed.expiresAt);
   return Number.isNaN(at) || at - now > 60 * 60 * 1000;
 }
+
+/** What an image host takes: anything else is a build artifact (a trace, a log, a report). */
+const MEDIA = /\.(png|jpe?g|gif|webp|avif|bmp|mp4|m4v|webm|mov)$/i;
+
+/** The server refused a file that is not an image or a video: it does not take artifacts. */
+const notMedia = (error: unknown, name: string) =>
+  error instanceof UpshotError && error.status === 415 && !MEDIA.test(name);
+
+export const SKIPPED_NOT_MEDIA =
+  'not uploaded: the server takes images and videos only (its UPSHOT_FILE_UPLOADS setting allows other files)';
 
 function describe(error: unknown): string {
   if (error instanceof UpshotError) {
@@ -65,9 +78,15 @@ export async function uploadFiles(
   options: UploadOptions,
 ): Promise<FileResult[]> {
   return pool(files, options.concurrency, async (file): Promise<FileResult> => {
-    const base = { file: file.relative, name: file.name, md5: file.md5 };
+    const base = {
+      file: file.relative,
+      name: file.name,
+      md5: file.md5,
+      reviewName: file.reviewName,
+    };
     const listed = previous.get(file.md5);
-    if (listed && stillValid(listed)) {
+    // A comparison names the images by id: a comment written before ids were kept gives none.
+    if (listed && stillValid(listed) && (listed.id || !options.needIds)) {
       core.info(`= ${file.relative} unchanged, ${listed.url}`);
       return {
         ...base,
@@ -78,6 +97,7 @@ export async function uploadFiles(
         viewerUrl: listed.viewerUrl,
         thumbUrl: listed.thumbUrl,
         expiresAt: listed.expiresAt,
+        ...(listed.id ? { id: listed.id } : {}),
       };
     }
     try {
@@ -103,8 +123,13 @@ export async function uploadFiles(
         viewerUrl: image.url_viewer || image.url,
         thumbUrl: image.thumb?.url || image.display_url || (kind === 'image' ? image.url : ''),
         expiresAt: image.expiration_date_gmt ?? null,
+        ...(image.id_encoded ? { id: image.id_encoded } : {}),
       };
     } catch (error) {
+      if (notMedia(error, file.name)) {
+        core.notice(`${file.relative} ${SKIPPED_NOT_MEDIA}.`);
+        return { ...base, status: 'skipped', error: SKIPPED_NOT_MEDIA };
+      }
       const message = describe(error);
       core.warning(`Upload of ${file.relative} failed: ${message}`);
       return { ...base, status: 'failed', error: message };

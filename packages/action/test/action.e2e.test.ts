@@ -469,6 +469,7 @@ describe('forks and read-only tokens', () => {
 });
 
 describe('where the pull request comes from', () => {
+  // compare: off keeps a push run upload-only; with compare: auto it records a baseline instead.
   test('a push with no pull request: no comment, the job summary only', async () => {
     const s = await scenario({
       github: {
@@ -489,7 +490,7 @@ describe('where the pull request comes from', () => {
       eventName: 'push',
       event: pushEvent(HEAD_SHA),
       sha: HEAD_SHA,
-      inputs: { path: PATHS },
+      inputs: { path: PATHS, compare: 'off' },
     });
     expect(run.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
@@ -534,7 +535,7 @@ describe('where the pull request comes from', () => {
       eventName: 'push',
       event: pushEvent(HEAD_SHA, 'refs/heads/feature/settings'),
       sha: HEAD_SHA,
-      inputs: { path: PATHS },
+      inputs: { path: PATHS, compare: 'off' },
     });
     expect(run.exitCode).toBe(0);
     expect(s.github.violations).toEqual([]);
@@ -679,7 +680,8 @@ describe('uploads', () => {
     const run = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
-      inputs: { path: 'shots/*.png' },
+      // Only the upload goes through the front here: no baseline look-up.
+      inputs: { path: 'shots/*.png', compare: 'off' },
     });
     expect(run.exitCode).toBe(0);
     expect(s.upshot.front).toEqual([503, 503, 200]);
@@ -697,7 +699,8 @@ describe('uploads', () => {
   test('a failed upload fails the step, after commenting on what worked', async () => {
     const s = await scenario();
     const good = s.write('shots/good.png', makePng(16, 16, 1));
-    const notes = s.write('shots/notes.txt', 'not an image');
+    // Named as an image, but not one: a real failure (a .txt would be skipped with a notice).
+    const notes = s.write('shots/notes.png', 'not an image');
     const run = await s.run({
       eventName: 'pull_request',
       event: prEvent(),
@@ -713,7 +716,7 @@ describe('uploads', () => {
     ]);
     await expectServed(s, [goodRow!]);
     expect(notesRow).toEqual({
-      file: 'shots/notes.txt',
+      file: 'shots/notes.png',
       url: null,
       viewer_url: null,
       thumb_url: null,
@@ -727,14 +730,14 @@ describe('uploads', () => {
     const body = s.github.comments[0]!.body;
     expect(body).toContain('1 uploaded, 0 unchanged, 1 failed');
     expect(body).toContain(
-      '- <code>shots/notes.txt</code>: Can&#39;t get target upload source info (HTTP 415, code 610)',
+      '- <code>shots/notes.png</code>: Can&#39;t get target upload source info (HTTP 415, code 610)',
     );
   });
 
   test('fail-on-upload-error: false only warns', async () => {
     const s = await scenario();
     s.write('shots/good.png', makePng(16, 16, 1));
-    s.write('shots/notes.txt', 'not an image');
+    s.write('shots/notes.png', 'not an image');
     const run = await s.run({
       eventName: 'pull_request',
       event: prEvent(),

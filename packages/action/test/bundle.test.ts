@@ -105,6 +105,11 @@ describe('action.yml', () => {
         'fail-on-upload-error',
         'concurrency',
         'github-token',
+        'compare',
+        'baseline-branch',
+        'threshold',
+        'fail-on-change',
+        'project',
       ].sort(),
     );
     for (const [name, input] of Object.entries(yml.inputs)) {
@@ -123,9 +128,14 @@ describe('action.yml', () => {
 
   test('declares the outputs', () => {
     expect(Object.keys(yml.outputs).sort()).toEqual([
+      'added',
+      'changed',
       'comment-id',
       'comment-url',
+      'removed',
       'results',
+      'review-url',
+      'unchanged',
       'urls',
     ]);
   });
@@ -139,6 +149,7 @@ describe('action.yml', () => {
       'inputs.ts',
       'files.ts',
       'upload.ts',
+      'review.ts',
     ]) {
       expect(readFileSync(path.join(ACTION_DIR, 'src', file), 'utf8')).not.toContain('github.com');
     }

@@ -156,6 +156,7 @@ test('titles from the template', () => {
     name: 'home page.png',
     size: 1,
     md5: hex(1),
+    reviewName: 'home page.png',
   };
   expect(renderTitle('{name}', file)).toBe('home page.png');
   expect(renderTitle('{stem} in {dir} ({path}) {unknown}', file)).toBe(

@@ -1,3 +1,13 @@
+export type {
+  Baseline,
+  BaselineInput,
+  ComparedFile,
+  CompareInput,
+  Comparison,
+  ComparisonSummary,
+  DiffResult,
+  ReviewImage,
+} from '@upshot/schema';
 export {
   type ClientOptions,
   createClient,
@@ -17,4 +27,5 @@ export { describeInput, type UploadInput } from './input.ts';
 export { md5Hex } from './md5.ts';
 export { ImgbbData, LooseErrorReply, LooseImage, LooseUploadReply } from './reply.ts';
 export type { Clock } from './retry.ts';
+export { createReviewClient, type DiffOutcome, type ReviewClient } from './review.ts';
 export { VERSION } from './version.ts';

@@ -42,7 +42,10 @@ export const Image = Type.Object(
     is_approved: Flag,
     is_360: Flag,
     duration: Type.Integer({ minimum: 0, description: 'Whole seconds; 0 for images' }),
-    type: Type.Union([Type.Literal('image'), Type.Literal('video')]),
+    type: Type.Union([Type.Literal('image'), Type.Literal('video'), Type.Literal('file')], {
+      description:
+        "Upshot extension: 'file' is a build artifact stored as it is (opt-in, UPSHOT_FILE_UPLOADS), served as a download, with no variants",
+    }),
     tags_string: Type.String(),
     file: Type.Object({ resource: Type.Object({ type: Type.Literal('url') }) }),
     id_encoded: Type.String(),

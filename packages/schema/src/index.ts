@@ -4,5 +4,6 @@ export * from './formats.ts';
 export * from './ids.ts';
 export * from './image.ts';
 export * from './params.ts';
+export * from './review.ts';
 export * from './tag.ts';
 export * from './variant.ts';

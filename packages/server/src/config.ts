@@ -69,6 +69,12 @@ export interface Config {
   /** ffmpeg/ffprobe to run (absolute); unset: found on PATH, else the bundled build (README: Video). */
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Opt-in: files that are not media (build artifacts) are stored as they are (README: Build artifacts). */
+  fileUploads: boolean;
+  /** Extensions such files may have, lowercase without the dot (`zip`, `trace.zip`). */
+  fileExtensions: string[];
+  /** Baseline sets (and comparisons) kept per branch; older ones are pruned (README: Visual review). */
+  baselinesKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +82,11 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Build artifacts worth keeping by default: archives, reports, logs and Playwright traces. */
+const DEFAULT_FILE_EXTENSIONS = 'zip,json,txt,log,pdf,trace.zip';
+/** Letters and digits, with inner dots for double extensions (`trace.zip`). */
+const FILE_EXTENSION = /^[a-z0-9]{1,16}(\.[a-z0-9]{1,16}){0,2}$/;
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
@@ -213,6 +224,22 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const fileExtensionsRaw = read.string('UPSHOT_FILE_EXTENSIONS', DEFAULT_FILE_EXTENSIONS);
+  const fileExtensions = [
+    ...new Set(
+      fileExtensionsRaw
+        .split(',')
+        .map((ext) => ext.trim().toLowerCase().replace(/^\./, ''))
+        .filter((ext) => ext !== ''),
+    ),
+  ];
+  if (fileExtensions.length === 0 || !fileExtensions.every((ext) => FILE_EXTENSION.test(ext))) {
+    read.fail(
+      'UPSHOT_FILE_EXTENSIONS',
+      fileExtensionsRaw,
+      'comma-separated extensions such as zip,json,txt,trace.zip',
+    );
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -255,5 +282,8 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutMs: read.int('UPSHOT_IDLE_TIMEOUT_S', 30, 1, 255) * 1000,
     minFreeBytes: Math.round(read.number('UPSHOT_MIN_FREE_MB', 64, 0) * 1_000_000),
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
+    fileUploads: read.bool('UPSHOT_FILE_UPLOADS', false),
+    fileExtensions,
+    baselinesKeep: read.int('UPSHOT_BASELINES_KEEP', 10, 1, 10_000),
   };
 }

@@ -18,6 +18,7 @@ import { assignRequestId } from './http/request-id.ts';
 import { createFileServer } from './http/routes/files.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openApiRoutes } from './http/routes/openapi.ts';
+import { reviewRoutes } from './http/routes/review.ts';
 import { bodyLimitFor, uploadRoutes } from './http/routes/upload.ts';
 import { startExpirySweep, sweepExpired } from './jobs/expiry-sweep.ts';
 import { removeDueFiles, startFileDeletions } from './jobs/file-deletions.ts';
@@ -30,6 +31,7 @@ import type { PresentContext } from './services/images/present.ts';
 import { type Instance, initInstance } from './services/instance.ts';
 import { createFloodControl, createSignInThrottle } from './services/limits.ts';
 import { currentProcess, type ProcessIdentity } from './services/process-identity.ts';
+import { createReviewService } from './services/review/service.ts';
 import { createUploadService, type UploadServiceDeps } from './services/uploads/service.ts';
 import { createLocalStorage } from './storage/local.ts';
 import { createS3Storage } from './storage/s3.ts';
@@ -39,6 +41,7 @@ import { albumRoutes } from './web/albums/routes.ts';
 import { createWeb } from './web/context.ts';
 import { docsRoutes } from './web/docs/routes.ts';
 import { createGuard } from './web/guard.ts';
+import { reviewPageRoutes } from './web/review/routes.ts';
 import { settingsRoutes } from './web/settings/routes.ts';
 import { uploaderRoutes } from './web/uploader/routes.ts';
 import { createImagePages } from './web/viewer/pages.ts';
@@ -99,6 +102,16 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     instanceId: me.id,
     tempDir,
   });
+  const review = createReviewService({
+    config,
+    repos,
+    storage,
+    queue,
+    uploads,
+    deleter,
+    present,
+    now,
+  });
   const sessions = createSessions({ config, repos, secret: instance.sessionSecret, now });
   const accounts = createAccounts({
     repos,
@@ -138,6 +151,17 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
           tempPrefix: me.id,
           memoryBudget: createMemoryBudget(UPLOAD_MEMORY_BUDGET),
         }),
+        reviewRoutes({
+          config,
+          repos,
+          instance,
+          review,
+          drain,
+          now,
+          log,
+          tempDir,
+          tempPrefix: me.id,
+        }),
       ],
       web: [
         docsRoutes(config, instance, web, openapi),
@@ -146,6 +170,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         accountRoutes({ config, web, sessions, accounts }),
         settingsRoutes({ config, repos, instance, web, guard, accounts, now }),
         albumRoutes({ web, guard, repos, present, deleter, now }),
+        reviewPageRoutes({ web, review }),
       ],
     },
   });

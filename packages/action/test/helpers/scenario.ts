@@ -13,6 +13,8 @@ export interface Scenario {
   workspace: string;
   /** Writes a file into the workspace and returns the md5 of its bytes. */
   write(relative: string, bytes: Uint8Array | string): string;
+  /** Removes a file from the workspace. */
+  remove(relative: string): void;
   /** Runs the action with the servers' addresses and key filled in. */
   run(
     options: Omit<RunOptions, 'apiUrl' | 'token' | 'workspace' | 'inputs'> & {
@@ -41,6 +43,9 @@ export async function startScenario(
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, bytes);
       return md5(bytes);
+    },
+    remove(relative) {
+      rmSync(path.join(workspace, relative));
     },
     run(run) {
       return runAction({

@@ -17,12 +17,14 @@ import { makeClip } from '../../../server/test/fixtures/videos.ts';
 export interface UpshotOptions {
   /** Put a front in front of the server that answers this many requests 503 (`Retry-After: 0`). */
   failFirst?: number;
+  /** Settings of the server (UPSHOT_FILE_UPLOADS, ...). */
+  env?: Record<string, string>;
 }
 
 /** An image row as the server stored it. */
 export interface StoredImage {
   id: number;
-  type: 'image' | 'video';
+  type: 'image' | 'video' | 'file';
   mime: string;
   name: string;
   extension: string;
@@ -49,7 +51,7 @@ export interface Upshot {
 }
 
 export async function startUpshot(options: UpshotOptions = {}): Promise<Upshot> {
-  const server = await startTestServer();
+  const server = await startTestServer(options.env);
   const db = new Database(path.join(server.dataDir, 'upshot.sqlite'), { readonly: true });
   const front: number[] = [];
   let failures = options.failFirst ?? 0;

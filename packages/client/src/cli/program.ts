@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createClient, type UploadManyResult } from '../client.ts';
 import { UpshotError } from '../errors.ts';
 import type { UploadInput } from '../input.ts';
+import { createReviewClient } from '../review.ts';
 import { VERSION } from '../version.ts';
 import { configPath, type Env, readConfig, writeConfig } from './config.ts';
 import { type CliInput, expandArguments, UsageError } from './files.ts';
@@ -63,6 +66,15 @@ interface UploadFlags {
   quiet?: boolean;
 }
 
+interface DiffFlags {
+  server?: string;
+  key?: string;
+  out?: string;
+  threshold?: number;
+  json?: boolean;
+  timeout?: number;
+}
+
 interface LoginFlags {
   server: string;
   key?: string;
@@ -99,6 +111,22 @@ Examples:
   upshot upload photo.jpg --width 1280 --output markdown
   grim - | upshot upload - --output json
   upshot upload https://example.com/cat.gif --title "A cat"
+`;
+
+const DIFF_HELP = `
+Compares two images on the server (an Upshot server, with a user key; nothing is
+stored there) the way the GitHub Action compares screenshots: pixels whose colour
+differs by more than the threshold count as changed, anti-aliasing is not a change,
+and images of different sizes are compared over the area both cover (the rest counts
+as changed).
+
+Exit status: 0 unchanged, 1 changed, 2 trouble (bad option, missing file, no server
+or key, the server refused).
+
+Examples:
+  upshot diff before.png after.png
+  upshot diff before.png after.png --out diff.png --threshold 0.05
+  upshot diff a.png b.png --json
 `;
 
 const LOGIN_HELP = `
@@ -179,6 +207,32 @@ Examples:
     .addHelpText('after', UPLOAD_EXAMPLES)
     .action(async (inputs: string[], flags: UploadFlags) => {
       exitCode = await uploadCommand(inputs, flags, io);
+    });
+
+  program
+    .command('diff')
+    .description('compare two images: the share of changed pixels, and a diff image')
+    .argument('<a>', 'the image before')
+    .argument('<b>', 'the image after')
+    .option('-s, --server <url>', 'server address (default: $UPSHOT_SERVER, then the login file)')
+    .option('-k, --key <key>', 'API key (default: $UPSHOT_API_KEY, then the login file)')
+    .option('-o, --out <file>', 'write the diff image (PNG) here when something changed')
+    .option(
+      '-t, --threshold <0-1>',
+      'per-pixel colour tolerance, 0 to 1 (default: 0.1)',
+      (value: string) => {
+        const n = Number(value);
+        if (!/^\d*\.?\d+$/.test(value) || n > 1) {
+          throw new InvalidArgumentError('--threshold must be a number from 0 to 1.');
+        }
+        return n;
+      },
+    )
+    .option('--json', 'print the result as JSON')
+    .option('--timeout <seconds>', 'for the request (default: 300)', positiveInteger('--timeout'))
+    .addHelpText('after', DIFF_HELP)
+    .action(async (a: string, b: string, flags: DiffFlags) => {
+      exitCode = await diffCommand(a, b, flags, io);
     });
 
   program
@@ -447,4 +501,81 @@ async function loginCommand(flags: LoginFlags, io: CliIo): Promise<number> {
     `Saved the server ${client.baseUrl} and ${flags.verify ? 'a working' : 'an unchecked'} API key to ${path} (readable only by you).\n`,
   );
   return EXIT_OK;
+}
+
+/** The server and key from the flags, the environment or the login file; or the usage error. */
+async function credentials(
+  flags: { server?: string; key?: string },
+  io: CliIo,
+): Promise<{ server: string; key: string } | number> {
+  let stored: { server?: string; key?: string } = {};
+  try {
+    stored = await readConfig(configPath(io.env));
+  } catch (error) {
+    return usage(io, (error as Error).message);
+  }
+  const server = flags.server || io.env.UPSHOT_SERVER || stored.server;
+  const key = flags.key || io.env.UPSHOT_API_KEY || stored.key;
+  if (!server) {
+    return usage(io, 'No server: pass --server, set UPSHOT_SERVER, or run `upshot login`.');
+  }
+  if (!key) {
+    return usage(io, 'No API key: pass --key, set UPSHOT_API_KEY, or run `upshot login`.');
+  }
+  return { server, key };
+}
+
+const percent = (ratio: number) =>
+  `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.001 ? 3 : 2).replace(/\.?0+$/, '')}%`;
+
+async function diffCommand(a: string, b: string, flags: DiffFlags, io: CliIo): Promise<number> {
+  const found = await credentials(flags, io);
+  if (typeof found === 'number') return found;
+  let review: ReturnType<typeof createReviewClient>;
+  try {
+    review = createReviewClient({
+      baseUrl: found.server,
+      apiKey: found.key,
+      fetch: io.fetch,
+      timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+    });
+  } catch {
+    return usage(io, `Invalid server address: ${found.server} (expected http:// or https://)`);
+  }
+  const path = (file: string) => (isAbsolute(file) ? file : join(io.cwd, file));
+  let result: Awaited<ReturnType<typeof review.diff>>;
+  try {
+    result = await review.diff(
+      { path: path(a) },
+      { path: path(b) },
+      { threshold: flags.threshold, signal: io.signal },
+    );
+  } catch (error) {
+    const upshotError = error instanceof UpshotError ? error : null;
+    if (upshotError?.kind === 'input') return usage(io, upshotError.message);
+    io.stderr.write(
+      `upshot: ${upshotError ? describeError(upshotError) : (error as Error).message}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  if (flags.out && result.png) await writeFile(path(flags.out), result.png);
+  if (flags.json) {
+    const { png: _png, image: _image, ...rest } = result;
+    io.stdout.write(
+      `${JSON.stringify({ ...rest, out: flags.out && result.png ? flags.out : null }, null, 2)}\n`,
+    );
+  } else if (!result.changed) {
+    io.stdout.write(
+      result.identical ? 'unchanged: the same bytes\n' : 'unchanged: no pixel over the threshold\n',
+    );
+  } else {
+    const size = result.size_changed
+      ? `; size ${result.a.width}×${result.a.height} → ${result.b.width}×${result.b.height}`
+      : '';
+    io.stdout.write(
+      `changed: ${percent(result.changed_ratio)} of the pixels (${result.changed_pixels} of ${result.total_pixels})${size}\n`,
+    );
+    if (flags.out && result.png) io.stdout.write(`diff image: ${flags.out}\n`);
+  }
+  return result.changed ? EXIT_FAILED : EXIT_OK;
 }

@@ -1,10 +1,23 @@
 import {
+  Baseline,
+  BaselineFile,
+  BaselineInput,
+  BaselineReply,
+  ComparedFile,
+  CompareInput,
+  Comparison,
+  ComparisonReply,
+  ComparisonSummary,
+  DiffReply,
+  DiffResult,
   EmptyVariant,
   ErrorEnvelope,
   Image,
   ImageVariant,
   ImgbbModeSuccess,
   ImgbbSuccess,
+  ReviewFileInput,
+  ReviewImage,
   Tag,
   UploadParams,
   UploadSuccess,
@@ -118,6 +131,7 @@ export function buildOpenApi(baseUrl: string) {
           },
         },
       },
+      ...reviewPaths(security),
     },
     components: {
       securitySchemes: {
@@ -135,8 +149,120 @@ export function buildOpenApi(baseUrl: string) {
           ImageVariant,
           EmptyVariant,
           Tag,
+          ReviewFileInput,
+          ReviewImage,
+          BaselineInput,
+          BaselineFile,
+          Baseline,
+          BaselineReply,
+          CompareInput,
+          ComparedFile,
+          ComparisonSummary,
+          Comparison,
+          ComparisonReply,
+          DiffResult,
+          DiffReply,
         }).map(([name, schema]) => [name, plain(schema)]),
       ),
+    },
+  };
+}
+
+/**
+ * Visual review (README: Visual review), an Upshot extension: baseline sets per branch, pull
+ * request runs compared with them, and the diff of two images. A user key is required.
+ */
+function reviewPaths(security: unknown[]) {
+  const review = (status: number, description: string) => [
+    status,
+    { description, content: json(ref('ErrorEnvelope')) },
+  ];
+  const errors = Object.fromEntries([
+    review(400, 'Bad body, an unknown or foreign image, a duplicate name (code 400)'),
+    review(401, 'No key or unknown key (code 100)'),
+    review(403, 'The guest key: sets belong to a user (code 401)'),
+    review(500, 'Internal error, with a request id'),
+  ]);
+  const body = (name: string) => ({ required: true, content: json(ref(name)) });
+  return {
+    '/api/1/baselines': {
+      post: {
+        tags: ['Visual review'],
+        operationId: 'recordBaseline',
+        summary: "Record a branch's set of screenshots (older sets past the kept number go)",
+        security,
+        requestBody: body('BaselineInput'),
+        responses: {
+          200: { description: 'The set', content: json(ref('BaselineReply')) },
+          ...errors,
+        },
+      },
+      get: {
+        tags: ['Visual review'],
+        operationId: 'latestBaseline',
+        summary: 'The latest set of a branch',
+        security,
+        parameters: ['project', 'branch'].map((name) => ({
+          name,
+          in: 'query',
+          required: true,
+          schema: { type: 'string' },
+        })),
+        responses: {
+          200: { description: 'The set', content: json(ref('BaselineReply')) },
+          404: { description: 'No set yet (code 404)', content: json(ref('ErrorEnvelope')) },
+          ...errors,
+        },
+      },
+    },
+    '/api/1/compare': {
+      post: {
+        tags: ['Visual review'],
+        operationId: 'compare',
+        summary:
+          'Compare screenshots, by name, with the latest set of the base branch; the reply links the review page',
+        security,
+        requestBody: body('CompareInput'),
+        responses: {
+          200: { description: 'The comparison', content: json(ref('ComparisonReply')) },
+          ...errors,
+        },
+      },
+    },
+    '/api/1/diff': {
+      post: {
+        tags: ['Visual review'],
+        operationId: 'diff',
+        summary: 'Compare two images sent in the request (nothing is stored)',
+        security,
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['a', 'b'],
+                properties: {
+                  a: { type: 'string', format: 'binary', description: 'The image before' },
+                  b: { type: 'string', format: 'binary', description: 'The image after' },
+                  threshold: {
+                    type: 'string',
+                    description: "Per-pixel colour tolerance, 0 to 1 (pixelmatch's), default 0.1",
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          200: { description: 'The counts and the diff image', content: json(ref('DiffReply')) },
+          413: {
+            description: 'An image over the user size limit',
+            content: json(ref('ErrorEnvelope')),
+          },
+          ...errors,
+        },
+      },
     },
   };
 }

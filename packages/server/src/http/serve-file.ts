@@ -6,6 +6,8 @@ export interface ServeOptions {
   maxAge: number;
   /** Replaces the public, immutable Cache-Control (a private file: `private, no-store`). */
   cacheControl?: string;
+  /** A build artifact's `attachment; filename=...`: browsers download it, never render it. */
+  disposition?: string;
 }
 
 type ByteRange = { start: number; end: number } | 'unsatisfiable' | null;
@@ -69,6 +71,7 @@ export function serveStoredFile(
     // Served files are media, never documents: nothing in them may run.
     'Content-Security-Policy': "default-src 'none'; sandbox",
   };
+  if (options.disposition) headers['Content-Disposition'] = options.disposition;
   if (notModified(request, etag, file.modifiedAt))
     return new Response(null, { status: 304, headers });
 

@@ -6,7 +6,8 @@ import { fileTypeFromBuffer } from 'file-type';
 import { MediaError } from './errors.ts';
 
 export interface SniffedType {
-  kind: 'image' | 'video';
+  /** 'file': never from the bytes; a build artifact the upload service allows (services/uploads/artifacts.ts). */
+  kind: 'image' | 'video' | 'file';
   mime: string;
   /** 'jpeg' | 'png' | 'gif' | 'webp' | 'avif' | 'bmp' | 'mp4' | 'webm' | 'mov' */
   extension: string;

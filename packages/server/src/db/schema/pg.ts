@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -80,7 +81,8 @@ export const images = pgTable(
     userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
     albumId: integer('album_id').references(() => albums.id, { onDelete: 'set null' }),
     categoryId: integer('category_id').references(() => categories.id, { onDelete: 'set null' }),
-    type: text('type', { enum: ['image', 'video'] }).notNull(),
+    /** 'file': a build artifact stored as it is (UPSHOT_FILE_UPLOADS), no variants. */
+    type: text('type', { enum: ['image', 'video', 'file'] }).notNull(),
     /** 'pending' while its files are written (invisible everywhere), then 'live'. */
     status: text('status', { enum: ['pending', 'live'] })
       .notNull()
@@ -214,3 +216,97 @@ export const leases = pgTable('leases', {
   holder: text('holder').notNull(),
   expiresAt: at('expires_at').notNull(),
 });
+
+/** A branch's set of screenshots, recorded by a run on that branch (README: Visual review). */
+export const baselineSets = pgTable(
+  'baseline_sets',
+  {
+    id: id(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    project: text('project').notNull(),
+    branch: text('branch').notNull(),
+    commit: text('commit'),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('baseline_sets_branch').on(t.userId, t.project, t.branch, t.id)],
+);
+
+/** One screenshot of a set. The image may expire before the set: then imageId is null. */
+export const baselineFiles = pgTable(
+  'baseline_files',
+  {
+    id: id(),
+    setId: integer('set_id')
+      .notNull()
+      .references(() => baselineSets.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    imageId: integer('image_id').references(() => images.id, { onDelete: 'set null' }),
+    md5: text('md5').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+  },
+  (t) => [
+    uniqueIndex('baseline_files_name').on(t.setId, t.name),
+    index('baseline_files_image').on(t.imageId),
+  ],
+);
+
+/** One pull request run compared with a baseline: what the review page /compare/<id> shows. */
+export const comparisons = pgTable(
+  'comparisons',
+  {
+    id: id(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    project: text('project').notNull(),
+    /** What pruning counts by: `pr:<number>`, or `branch:<head branch>`, or ''. */
+    scope: text('scope').notNull(),
+    baseBranch: text('base_branch').notNull(),
+    headBranch: text('head_branch'),
+    commit: text('commit'),
+    pullRequest: integer('pull_request'),
+    baselineSetId: integer('baseline_set_id').references(() => baselineSets.id, {
+      onDelete: 'set null',
+    }),
+    /** Copied from the set, which may be pruned before the comparison. */
+    baselineCommit: text('baseline_commit'),
+    baselineCreatedAt: at('baseline_created_at'),
+    threshold: doublePrecision('threshold').notNull(),
+    changed: integer('changed').notNull(),
+    added: integer('added').notNull(),
+    removed: integer('removed').notNull(),
+    unchanged: integer('unchanged').notNull(),
+    createdAt: at('created_at').notNull(),
+  },
+  (t) => [index('comparisons_scope').on(t.userId, t.project, t.scope, t.id)],
+);
+
+/** One screenshot of a comparison; the images it names may expire before it. */
+export const comparisonFiles = pgTable(
+  'comparison_files',
+  {
+    id: id(),
+    comparisonId: integer('comparison_id')
+      .notNull()
+      .references(() => comparisons.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    status: text('status', { enum: ['changed', 'added', 'removed', 'unchanged'] }).notNull(),
+    beforeImageId: integer('before_image_id').references(() => images.id, {
+      onDelete: 'set null',
+    }),
+    afterImageId: integer('after_image_id').references(() => images.id, { onDelete: 'set null' }),
+    diffImageId: integer('diff_image_id').references(() => images.id, { onDelete: 'set null' }),
+    sizeChanged: boolean('size_changed').notNull().default(false),
+    changedPixels: integer('changed_pixels').notNull().default(0),
+    totalPixels: integer('total_pixels').notNull().default(0),
+  },
+  (t) => [
+    index('comparison_files_comparison').on(t.comparisonId),
+    index('comparison_files_before').on(t.beforeImageId),
+    index('comparison_files_after').on(t.afterImageId),
+    index('comparison_files_diff').on(t.diffImageId),
+  ],
+);

@@ -11,6 +11,9 @@ import { serveStoredFile } from '../serve-file.ts';
 const YEAR_SECONDS = 31_536_000;
 const FILE_PATH = /^\/images\/(\d{4}\/\d{2}\/\d{2})\/([A-Za-z0-9_.-]{1,255})$/;
 
+/** A download under its stored name (already [A-Za-z0-9_.-], so it needs no quoting rules). */
+const attachment = (filename: string) => `attachment; filename="${filename}"`;
+
 export const notFoundFile = () =>
   errorResponse(ApiErrors.notFound, false, { 'Cache-Control': 'no-store' });
 
@@ -45,6 +48,7 @@ export function createFileServer(deps: {
         contentType: file.mime,
         maxAge: Math.min(YEAR_SECONDS, secondsLeft),
         cacheControl: isPrivate ? 'private, no-store' : undefined,
+        disposition: image.type === 'file' ? attachment(file.filename) : undefined,
       });
     }
     return notFoundFile();

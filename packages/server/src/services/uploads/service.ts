@@ -25,6 +25,7 @@ import { storageKey } from '../images/files.ts';
 import { datePath } from '../images/formatting.ts';
 import { generateDeleteToken, hashSecret } from '../keys.ts';
 import type { Principal } from '../principal.ts';
+import { artifactType } from './artifacts.ts';
 import { applyGuestPolicy, durationSeconds, parseExpiration } from './expiration.ts';
 import { cleanName, cutTitle, titleFromFilename, uniqueSuffix } from './naming.ts';
 import { randomFilename, readSource, type SourceInput, type UploadSource } from './source.ts';
@@ -68,7 +69,7 @@ export interface UploadOutcome {
 
 /** The stored files of one upload before they have a name. */
 interface Processed {
-  type: 'image' | 'video';
+  type: 'image' | 'video' | 'file';
   main: EncodedFile;
   /** The main file is the uploaded bytes, untouched (so a temp file can be moved into place). */
   mainIsSource: boolean;
@@ -90,6 +91,29 @@ const checkAborted = (signal: AbortSignal | undefined) => {
   if (signal?.aborted) throw new Refusal('shutting-down');
 };
 
+/** A build artifact: the uploaded bytes are the stored file, with no variants. */
+function storedAsIs(source: UploadSource, type: SniffedType): Processed {
+  return {
+    type: 'file',
+    main: {
+      bytes: source.bytes ?? new Uint8Array(0),
+      mime: type.mime,
+      extension: type.extension,
+      width: 0,
+      height: 0,
+    },
+    mainIsSource: true,
+    thumb: null,
+    medium: null,
+    frame: null,
+    isAnimated: false,
+    duration: 0,
+    exif: null,
+    title: null,
+    description: null,
+  };
+}
+
 export function createUploadService(deps: UploadServiceDeps) {
   const { config, repos, storage, queue } = deps;
   /** Pending rows this process is writing now; the janitor leaves them alone. */
@@ -102,6 +126,7 @@ export function createUploadService(deps: UploadServiceDeps) {
     type: SniffedType,
     width: number | undefined,
   ): Promise<Processed> {
+    if (type.kind === 'file') return storedAsIs(source, type);
     if (type.kind === 'image') {
       // A large image that was streamed to disk is read back inside the queue's slot, so
       // no more than `mediaConcurrency` of them are in memory at once.
@@ -200,6 +225,7 @@ export function createUploadService(deps: UploadServiceDeps) {
    * stored as PNG, AVIF variants are WebP, a video's variants JPEG.
    */
   function extensions(type: SniffedType, originalFilename: string) {
+    if (type.kind === 'file') return { main: type.extension, variant: null };
     const jpg = type.extension === 'jpeg' && /\.jpg$/i.test(originalFilename);
     const main = jpg ? 'jpg' : type.extension === 'bmp' ? 'png' : type.extension;
     let variant = type.kind === 'video' ? 'jpeg' : type.extension;
@@ -263,7 +289,12 @@ export function createUploadService(deps: UploadServiceDeps) {
       });
       checkAborted(signal);
 
-      const type = await sniffType(await head(source));
+      const type = await sniffType(await head(source)).catch((error: unknown) => {
+        // Not media: with UPSHOT_FILE_UPLOADS on, an allowed extension makes it a stored file.
+        const artifact = artifactType(error, config, source.originalFilename);
+        if (artifact) return artifact;
+        throw error;
+      });
       // Processing starts at once; a duplicate (rare: clients such as the action skip
       // unchanged files) discards it.
       const processing = process(source, type, command.width);

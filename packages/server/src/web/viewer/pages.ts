@@ -78,9 +78,12 @@ export function createImagePages(deps: {
     const preview = row.type === 'video' ? (frame ?? thumb) : (medium ?? main);
     const head = html`<meta property="og:site_name" content="Upshot"><meta property="og:type" content="${row.type === 'video' ? 'video.other' : 'website'}"><meta property="og:title" content="${row.title}"><meta property="og:url" content="${urlViewer}"><meta property="og:image" content="${preview ?? main}">${row.type === 'image' ? html`<meta property="og:image:width" content="${medium ? 500 : row.width}"><meta property="og:image:height" content="${medium ? Math.round((500 * row.height) / Math.max(1, row.width)) : row.height}"><meta name="twitter:card" content="summary_large_image">` : html`<meta property="og:video" content="${main}"><meta property="og:video:type" content="${row.mime}"><meta property="og:video:width" content="${row.width}"><meta property="og:video:height" content="${row.height}"><meta name="twitter:card" content="player">`}${row.description ? html`<meta property="og:description" content="${row.description}"><meta name="description" content="${row.description}">` : ''}<link rel="canonical" href="${urlViewer}"><script src="${assetPath('uploader.js')}" defer></script>`;
     const media =
-      row.type === 'video'
-        ? html`<video class="media" src="${main}" poster="${frame ?? ''}" controls autoplay muted loop playsinline preload="metadata" width="${row.width}" height="${row.height}"></video>`
-        : html`<a href="${main}"><img class="media" src="${main}" alt="${row.title}" width="${row.width}" height="${row.height}"></a>`;
+      // A build artifact is never shown in the page: it is a download (README: Build artifacts).
+      row.type === 'file'
+        ? html`<p><a class="button" href="${main}" download>${t('viewer.download', { name: `${row.name}.${row.extension}` })}</a></p>`
+        : row.type === 'video'
+          ? html`<video class="media" src="${main}" poster="${frame ?? ''}" controls autoplay muted loop playsinline preload="metadata" width="${row.width}" height="${row.height}"></video>`
+          : html`<a href="${main}"><img class="media" src="${main}" alt="${row.title}" width="${row.width}" height="${row.height}"></a>`;
     const actions = isOwner
       ? html`<div class="actions"><a class="button secondary" href="/edit/image/${present.ids.encode(row.id)}">${t('viewer.edit')}</a><a class="button danger" href="/edit/image/${present.ids.encode(row.id)}/delete">${t('viewer.delete')}</a></div>`
       : '';
