@@ -8,6 +8,7 @@ import { removeDueFiles } from '../jobs/file-deletions.ts';
 import { createImageDeleter } from '../services/images/deleter.ts';
 import { plannedKeys, variantsOf } from '../services/images/files.ts';
 import { regenerateVariants } from '../services/images/regenerate.ts';
+import { readAll } from '../storage/storage.ts';
 import { type AdminCommand, UsageError } from './command.ts';
 import { openAdminContext } from './context.ts';
 
@@ -105,12 +106,7 @@ export async function doctor(
         try {
           const object = await storage.get(key);
           if (!object) continue;
-          const body = object.body();
-          const bytes = new Uint8Array(
-            body instanceof Blob
-              ? await body.arrayBuffer()
-              : await new Response(body).arrayBuffer(),
-          );
+          const bytes = await readAll(object);
           await storage.putAll([{ key: `${LOST_AND_FOUND}/${key}`, bytes }]);
           await storage.deleteAll([key]);
           report.fixed.movedToLostFound++;

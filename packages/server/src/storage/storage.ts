@@ -70,3 +70,11 @@ export function isSafeKey(key: string): boolean {
     return false;
   return key.split('/').every((segment) => segment !== '' && !segment.startsWith('.'));
 }
+
+/** A stored object's bytes, read whole (for work that needs them all: a decode, a copy). */
+export async function readAll(object: StoredObject): Promise<Uint8Array> {
+  const body = object.body();
+  const buffer =
+    body instanceof Blob ? await body.arrayBuffer() : await new Response(body).arrayBuffer();
+  return new Uint8Array(buffer);
+}

@@ -7,7 +7,7 @@ import type { ImageRow } from '../../db/schema/index.ts';
 import { processImage } from '../../media/image.ts';
 import { sniffType } from '../../media/sniff.ts';
 import { processVideo } from '../../media/video.ts';
-import type { Storage } from '../../storage/storage.ts';
+import { readAll, type Storage } from '../../storage/storage.ts';
 import { variantsOf } from './files.ts';
 
 export interface RegeneratedSizes {
@@ -28,10 +28,7 @@ export async function regenerateVariants(input: {
   const main = files.find((file) => file.kind === 'image')!;
   const object = await storage.get(main.key);
   if (!object) throw new Error(`the original ${main.key} is missing`);
-  const body = object.body();
-  const bytes = new Uint8Array(
-    body instanceof Blob ? await body.arrayBuffer() : await new Response(body).arrayBuffer(),
-  );
+  const bytes = await readAll(object);
   const type = await sniffType(bytes);
   const made: Partial<Record<'thumb' | 'medium' | 'frame', Uint8Array>> = {};
   if (type.kind === 'image') {

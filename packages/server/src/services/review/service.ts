@@ -19,7 +19,7 @@ import { diffImages } from '../../media/diff.ts';
 import { MediaError } from '../../media/errors.ts';
 import { md5 } from '../../media/hash.ts';
 import type { WorkQueue } from '../../media/queue.ts';
-import type { Storage } from '../../storage/storage.ts';
+import { readAll, type Storage } from '../../storage/storage.ts';
 import { Refusal } from '../errors.ts';
 import type { ImageDeleter } from '../images/deleter.ts';
 import { variantsOf } from '../images/files.ts';
@@ -92,7 +92,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
   async function bytesOf(row: ImageRow): Promise<Uint8Array | null> {
     const main = variantsOf(row)[0]!;
     const stored = await storage.get(main.key);
-    return stored ? new Uint8Array(await stored.body().arrayBuffer()) : null;
+    return stored ? readAll(stored) : null;
   }
 
   const diffOptions = (threshold: number) => ({
