@@ -69,6 +69,10 @@ export interface Config {
   /** ffmpeg/ffprobe to run (absolute); unset: found on PATH, else the bundled build (README: Video). */
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** GET /metrics answers only with this bearer token; unset: no metrics (README: Metrics). */
+  metricsToken: string | undefined;
+  /** `text` lines, or one JSON object per line (README: Logs). */
+  logFormat: 'text' | 'json';
 }
 
 export class ConfigError extends Error {
@@ -213,6 +217,14 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const metricsToken = read.optional('UPSHOT_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    read.fail('UPSHOT_METRICS_TOKEN', '<hidden>', 'a token of 16 characters or more');
+  }
+  const logFormat = read.string('UPSHOT_LOG_FORMAT', 'text');
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    read.fail('UPSHOT_LOG_FORMAT', logFormat, 'text or json');
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -255,5 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutMs: read.int('UPSHOT_IDLE_TIMEOUT_S', 30, 1, 255) * 1000,
     minFreeBytes: Math.round(read.number('UPSHOT_MIN_FREE_MB', 64, 0) * 1_000_000),
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
+    metricsToken,
+    logFormat: logFormat as 'text' | 'json',
   };
 }
