@@ -1,5 +1,7 @@
 // The deployment files at the repository's root (deploy/), for the tests that keep them
 // honest: each is checked against the code and run where this machine can run it.
+
+import { expect } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,13 +23,34 @@ export function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
-/** The one command block of deploy/README.md that runs `bun install`. */
+/**
+ * The production install, as the READMEs document it (the root README's "Production
+ * install" and deploy/README.md): every command block that runs it must say the same.
+ */
 export function documentedInstall(): string {
-  const readme = deployFile('README.md');
-  const commands = [...readme.matchAll(/^```sh\n([\s\S]*?)^```/gm)]
-    .flatMap((block) => (block[1] ?? '').split('\n'))
-    .map((line) => line.trim())
-    .filter((line) => line.startsWith('bun install'));
-  if (commands.length !== 1) throw new Error(`expected one documented install: ${commands}`);
-  return commands[0] ?? '';
+  const found = new Set<string>();
+  let count = 0;
+  for (const readme of [readFileSync(join(REPO, 'README.md'), 'utf8'), deployFile('README.md')]) {
+    let inReadme = 0;
+    for (const block of readme.matchAll(/^```sh\n([\s\S]*?)^```/gm)) {
+      for (const line of (block[1] ?? '').split('\n')) {
+        const at = line.indexOf('bun install --production');
+        if (at < 0) continue;
+        found.add(
+          line
+            .slice(at)
+            .split(/ &&| #/)[0]
+            ?.trim() ?? '',
+        );
+        inReadme++;
+      }
+    }
+    expect(inReadme).toBeGreaterThan(0);
+    count += inReadme;
+  }
+  expect({ commands: [...found], count: count > 1 }).toEqual({
+    commands: [expect.any(String)],
+    count: true,
+  });
+  return [...found][0] ?? '';
 }

@@ -126,6 +126,8 @@ describe('deploy/nginx.conf', () => {
     expect(seconds(directive('proxy_read_timeout'))).toBeGreaterThan(config.mediaTimeoutMs / 1000);
     expect(directive('proxy_set_header X-Forwarded-For')).toBe('$proxy_add_x_forwarded_for');
     expect(directive('proxy_next_upstream')).not.toContain('non_idempotent');
+    // nginx closes idle upstream connections before Upshot does.
+    expect(seconds(directive('keepalive_timeout'))).toBeLessThan(config.idleTimeoutMs / 1000);
     // nginx's own 413 is the contract's envelope for the configured limit.
     const tooBig = /return 413 '([^']+)'/.exec(example)?.[1] ?? '';
     const spec = ApiErrors.fileTooBig(config.maxUploadMbUser);
