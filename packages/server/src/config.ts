@@ -75,6 +75,10 @@ export interface Config {
   fileExtensions: string[];
   /** Baseline sets (and comparisons) kept per branch; older ones are pruned (README: Visual review). */
   baselinesKeep: number;
+  /** GET /metrics answers only with this bearer token; unset: no metrics (README: Metrics). */
+  metricsToken: string | undefined;
+  /** `text` lines, or one JSON object per line (README: Logs). */
+  logFormat: 'text' | 'json';
 }
 
 export class ConfigError extends Error {
@@ -240,6 +244,14 @@ export function loadConfig(env: Env = process.env): Config {
       'comma-separated extensions such as zip,json,txt,trace.zip',
     );
   }
+  const metricsToken = read.optional('UPSHOT_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    read.fail('UPSHOT_METRICS_TOKEN', '<hidden>', 'a token of 16 characters or more');
+  }
+  const logFormat = read.string('UPSHOT_LOG_FORMAT', 'text');
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    read.fail('UPSHOT_LOG_FORMAT', logFormat, 'text or json');
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -285,5 +297,7 @@ export function loadConfig(env: Env = process.env): Config {
     fileUploads: read.bool('UPSHOT_FILE_UPLOADS', false),
     fileExtensions,
     baselinesKeep: read.int('UPSHOT_BASELINES_KEEP', 10, 1, 10_000),
+    metricsToken,
+    logFormat: logFormat as 'text' | 'json',
   };
 }

@@ -1,6 +1,6 @@
 // The process: read the settings, start the server, listen, and drain on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './http/logger.ts';
+import { announce, createLogger, type LogLevel } from './http/logger.ts';
 import { configureVideoTools, videoTools } from './media/ffmpeg.ts';
 import { createServer } from './server.ts';
 
@@ -9,46 +9,56 @@ try {
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(`Upshot cannot start: ${error.message}`);
+    // The format is read by hand here: the settings themselves did not load.
+    const format = process.env.UPSHOT_LOG_FORMAT?.trim() === 'json' ? 'json' : 'text';
+    announce(format, `Upshot cannot start: ${error.message}`, undefined, 'error');
     process.exit(1);
   }
   throw error;
 }
 
-configureVideoTools({ ffmpegPath: config.ffmpegPath, ffprobePath: config.ffprobePath });
+// Lines about the process: plain text, or JSON lines with UPSHOT_LOG_FORMAT=json (README: Logs).
+const say = (text: string, fields?: Record<string, unknown>, level?: LogLevel) =>
+  announce(config.logFormat, text, fields, level);
+
+configureVideoTools({
+  ffmpegPath: config.ffmpegPath,
+  ffprobePath: config.ffprobePath,
+  warn: (line) => say(line, undefined, 'warn'),
+});
 
 // Info lines (one per upload) follow UPSHOT_LOG_REQUESTS; errors are always logged.
-const log = createLogger(config.logRequests);
+const log = createLogger({ enabled: config.logRequests, format: config.logFormat });
 const upshot = await createServer(config, { log });
 
 if (upshot.instance.generatedAdminKey) {
   // Shown once, on the start that created the admin; only its hash is kept.
-  console.log(
+  say(
     `\nAdmin API key (shown only now, keep it safe):\n\n  ${upshot.instance.generatedAdminKey}\n\nSign in at ${config.baseUrl}/signin as "admin" with this key as the password, then set one in Settings.\nLost it? Run: bun run upshot-admin reset-admin-key\n`,
   );
 }
 
 upshot.listen();
 await upshot.startJobs();
-console.log(
+say(
   `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
 );
 // Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
 // one is reported at start rather than at the first video upload.
 videoTools().catch((error: unknown) => {
-  console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
+  say(`Upshot: videos cannot be processed: ${(error as Error).message}`, undefined, 'error');
 });
 
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(
+  say(
     `${signal}: draining (up to ${Math.round(config.shutdownTimeoutMs / 1000)} s), then stopping`,
   );
   try {
     const { aborted } = await upshot.stop();
-    if (aborted > 0) console.log(`${aborted} request(s) were still running and got a 503`);
+    if (aborted > 0) say(`${aborted} request(s) were still running and got a 503`);
     process.exit(0);
   } catch (error) {
     log.error('shutdown failed', { error });

@@ -13,10 +13,12 @@ import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
 import { createMemoryBudget } from './http/form.ts';
 import { createLogger, type Logger } from './http/logger.ts';
+import { createMetrics, type Metrics } from './http/metrics.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
 import { createFileServer } from './http/routes/files.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { metricsRoutes } from './http/routes/metrics.ts';
 import { openApiRoutes } from './http/routes/openapi.ts';
 import { reviewRoutes } from './http/routes/review.ts';
 import { bodyLimitFor, uploadRoutes } from './http/routes/upload.ts';
@@ -66,17 +68,21 @@ const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
 
 export async function createServer(config: Config, options: ServerOptions = {}) {
   const now = options.now ?? (() => new Date());
-  const log = options.log ?? createLogger(config.logRequests);
+  const log =
+    options.log ?? createLogger({ enabled: config.logRequests, format: config.logFormat });
   const me: ProcessIdentity = currentProcess();
   const tempDir = join(config.dataDir, '.tmp');
+  // A no-op unless UPSHOT_METRICS_TOKEN is set (README: Metrics).
+  const metrics: Metrics = await createMetrics(config.metricsToken !== undefined);
 
-  const database: Database = await openDatabase(config);
+  const database: Database = metrics.meterDatabase(await openDatabase(config));
   const repos: Repositories = createRepositories(database);
-  const storage: Storage = options.storage ?? createStorage(config, me);
+  const storage: Storage = metrics.meterStorage(options.storage ?? createStorage(config, me));
   const instance: Instance = await initInstance(config, repos, now());
 
   const drain = createDrain();
-  const queue = createWorkQueue(config.mediaConcurrency);
+  const queue = createWorkQueue(config.mediaConcurrency, { onWait: metrics.queueWaited });
+  metrics.watch({ queue, drain, server: () => server });
   const intervals = options.intervals ?? {};
   let fileDeletions: ReturnType<typeof startFileDeletions> | null = null;
   const deleter = createImageDeleter({
@@ -136,6 +142,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
       api: [
         healthRoutes({ pingDatabase: () => database.ping(), storage, drain }),
         openApiRoutes(openapi),
+        metricsRoutes({ token: config.metricsToken, metrics }),
         uploadRoutes({
           config,
           repos,
@@ -146,6 +153,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
           drain,
           now,
           log,
+          metrics,
           sessionAuth: createSessionUploadAuth({ sessions, repos }),
           tempDir,
           tempPrefix: me.id,
@@ -188,6 +196,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     const declared = request.headers.get('content-length');
     if (declared !== null) {
       if (Number(declared) <= limit) return undefined;
+      if (upload) metrics.refused({ status: 413, code: ApiErrors.fileTooBig(0).code, seconds: 0 });
       return errorResponse(
         upload
           ? ApiErrors.fileTooBig(config.maxUploadMbUser)
@@ -207,9 +216,12 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     const path = new URL(request.url).pathname;
     let response: Response;
     if (path.startsWith('/images/') && (request.method === 'GET' || request.method === 'HEAD')) {
-      response = await serveFile(request).catch(() =>
-        errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' }),
-      );
+      const started = performance.now();
+      response = await serveFile(request).catch((error: unknown) => {
+        log.error('file read failed', { requestId, error });
+        return errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' });
+      });
+      metrics.fileServed(response.status, (performance.now() - started) / 1000);
     } else {
       response = refuseBody(request, path) ?? (await app.handle(request));
     }
@@ -234,6 +246,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     instance,
     me,
     drain,
+    metrics,
     app,
     fetch,
 

@@ -11,7 +11,15 @@ export interface WorkQueue {
   readonly waiting: number;
 }
 
-export function createWorkQueue(concurrency: number = availableParallelism()): WorkQueue {
+export interface WorkQueueOptions {
+  /** Told how long each task waited for its slot, in seconds (the queue-wait metric). */
+  onWait?: (seconds: number) => void;
+}
+
+export function createWorkQueue(
+  concurrency: number = availableParallelism(),
+  options: WorkQueueOptions = {},
+): WorkQueue {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   }
@@ -47,8 +55,10 @@ export function createWorkQueue(concurrency: number = availableParallelism()): W
 
   return {
     async run<T>(task: () => Promise<T>): Promise<T> {
+      const queued = options.onWait ? performance.now() : 0;
       await acquire();
       try {
+        options.onWait?.((performance.now() - queued) / 1000);
         return await task();
       } finally {
         release();

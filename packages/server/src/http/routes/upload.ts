@@ -21,6 +21,7 @@ import type { Drain } from '../drain.ts';
 import { toApiError } from '../errors.ts';
 import { type MemoryBudget, type ReceivedForm, receiveForm } from '../form.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
 import { requestIdOf } from '../request-id.ts';
 import { parseUploadParams, readFormat, type WireParams } from './upload-params.ts';
 
@@ -39,6 +40,7 @@ export interface UploadRoutesDeps {
   drain: Drain;
   now: () => Date;
   log: Logger;
+  metrics: Metrics;
   sessionAuth?: SessionUploadAuth;
   /** Where bodies that are too big for memory are streamed (services/instance.ts tempDir). */
   tempDir: string;
@@ -247,6 +249,13 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
         duplicate: outcome.duplicate,
         ms: Math.round(performance.now() - started),
       });
+      // Metrics (README: Metrics), beside the log line.
+      deps.metrics.uploaded({
+        type: outcome.row.type,
+        bytes: outcome.row.size,
+        duplicate: outcome.duplicate,
+        seconds: (performance.now() - started) / 1000,
+      });
       const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now());
       if (dialect === 'imgbb-api') {
         return jsonResponse(presentImgbb(image, outcome.row, deps.now()));
@@ -270,10 +279,22 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
           code: mapped.spec.code,
           message: mapped.spec.message,
         });
+        // Metrics (README: Metrics), beside the log line.
+        deps.metrics.refused({
+          status: mapped.spec.status,
+          code: mapped.spec.code,
+          seconds: (performance.now() - started) / 1000,
+        });
         return errorResponse(mapped.spec, plain, mapped.headers);
       }
       const requestId = requestIdOf(request);
       log.error('upload failed', { requestId, error });
+      // Metrics (README: Metrics), beside the log line.
+      deps.metrics.refused({
+        status: ApiErrors.internal.status,
+        code: ApiErrors.internal.code,
+        seconds: (performance.now() - started) / 1000,
+      });
       return internalError(requestId, plain);
     } finally {
       tracked.done();
