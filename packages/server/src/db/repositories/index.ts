@@ -1,5 +1,6 @@
 import type { Database } from '../database.ts';
 import { createAlbumsRepository } from './albums.ts';
+import { createCheveretoRepository } from './chevereto.ts';
 import { createCountersRepository } from './counters.ts';
 import { createImagesRepository } from './images.ts';
 import { createKeysRepository } from './keys.ts';
@@ -17,6 +18,7 @@ export function createRepositories(database: Database) {
     counters: createCountersRepository(database),
     settings: createSettingsRepository(database),
     system: createSystemRepository(database),
+    chevereto: createCheveretoRepository(database),
   };
 }
 

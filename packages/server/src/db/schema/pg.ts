@@ -214,3 +214,19 @@ export const leases = pgTable('leases', {
   holder: text('holder').notNull(),
   expiresAt: at('expires_at').notNull(),
 });
+
+/** What `upshot-admin import-chevereto` brought over (see sqlite.ts). */
+export const cheveretoImports = pgTable(
+  'chevereto_imports',
+  {
+    kind: text('kind').notNull(),
+    sourceId: integer('source_id').notNull(),
+    targetId: integer('target_id').notNull(),
+    secret: text('secret'),
+    legacyPath: text('legacy_path'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.sourceId] }),
+    index('chevereto_imports_legacy_path').on(t.legacyPath),
+  ],
+);
