@@ -323,6 +323,7 @@ export async function importChevereto(
   }
   const imagesDir = resolve(options.imagesDir);
   const inPlace = options.inPlace && imagesDir === resolve(target.dataDir, 'images');
+  report.inPlace = inPlace;
   const tempDir = join(target.dataDir, '.tmp');
   const batchSize = options.batchSize ?? 200;
   progress.start(await source.count('images'));

@@ -29,6 +29,8 @@ export class ImportReport {
   /** Rows imported, but not exactly as they were (mapped privacy, renamed user...). */
   readonly notes: Entry[] = [];
   readonly files = { count: 0, bytes: 0 };
+  /** Files adopted where they were (`--in-place`) rather than copied. */
+  inPlace = false;
 
   constructor(readonly dryRun: boolean) {}
 
@@ -73,7 +75,7 @@ export class ImportReport {
     const mb = this.files.bytes / 1_000_000;
     const seconds = this.seconds;
     lines.push(
-      `Files: ${this.files.count} ${this.dryRun ? 'found' : 'stored and verified'} (${mb.toFixed(1)} MB)`,
+      `Files: ${this.files.count} ${this.dryRun ? 'found' : this.inPlace ? 'stored or adopted in place' : 'stored and verified'} (${mb.toFixed(1)} MB)`,
       `Time: ${seconds.toFixed(1)} s` +
         (this.counts.images.imported > 0 && seconds > 0
           ? ` (${(this.counts.images.imported / seconds).toFixed(0)} images/s, ${(mb / seconds).toFixed(1)} MB/s)`
