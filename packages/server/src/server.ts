@@ -28,6 +28,7 @@ import { collect, startJanitor } from './jobs/janitor.ts';
 import { createWorkQueue } from './media/queue.ts';
 import { createAccounts } from './services/accounts/accounts.ts';
 import { createSessions, createSessionUploadAuth } from './services/accounts/sessions.ts';
+import { createChevereto } from './services/chevereto.ts';
 import { createImageDeleter } from './services/images/deleter.ts';
 import type { PresentContext } from './services/images/present.ts';
 import { type Instance, initInstance } from './services/instance.ts';
@@ -40,6 +41,7 @@ import { createS3Storage } from './storage/s3.ts';
 import type { Storage } from './storage/storage.ts';
 import { accountRoutes } from './web/accounts/routes.ts';
 import { albumRoutes } from './web/albums/routes.ts';
+import { cheveretoRoutes, createLegacyFileRedirect } from './web/chevereto/routes.ts';
 import { createWeb } from './web/context.ts';
 import { docsRoutes } from './web/docs/routes.ts';
 import { createGuard } from './web/guard.ts';
@@ -128,11 +130,14 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   const guard = createGuard({ web, sessions });
   const pages = createImagePages({ web, repos, present });
   const openapi = buildOpenApi(config.baseUrl);
+  // What a site imported from Chevereto needs (README: Moving from Chevereto).
+  const chevereto = createChevereto({ repos, ids: instance.ids });
   const serveFile = createFileServer({
     repos,
     storage,
     now,
     viewerOf: async (request) => (await sessions.read(request)).user?.id ?? null,
+    otherPath: createLegacyFileRedirect({ repos, now, filesUrl: present.filesUrl }),
   });
 
   const app = createApp({
@@ -158,6 +163,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
           tempDir,
           tempPrefix: me.id,
           memoryBudget: createMemoryBudget(UPLOAD_MEMORY_BUDGET),
+          chevereto,
         }),
         reviewRoutes({
           config,
@@ -173,12 +179,13 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
       ],
       web: [
         docsRoutes(config, instance, web, openapi),
-        viewerRoutes({ config, repos, instance, present, deleter, now, pages }),
+        viewerRoutes({ config, repos, instance, present, deleter, now, pages, chevereto }),
         uploaderRoutes({ config, repos, instance, web, now }),
         accountRoutes({ config, web, sessions, accounts }),
         settingsRoutes({ config, repos, instance, web, guard, accounts, now }),
         albumRoutes({ web, guard, repos, present, deleter, now }),
         reviewPageRoutes({ web, review }),
+        cheveretoRoutes(),
       ],
     },
   });

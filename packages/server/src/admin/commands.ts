@@ -3,6 +3,7 @@ import type { AdminCommand } from './command.ts';
 import { copyDbCommand } from './copy-db.ts';
 import { copyFilesCommand } from './copy-files.ts';
 import { doctorCommand } from './doctor.ts';
+import { importCheveretoCommand } from './import-chevereto/command.ts';
 import { restoreCommand } from './restore.ts';
 
 /** Every command, in the order `upshot-admin --help` lists them. */
@@ -12,4 +13,5 @@ export const commands: AdminCommand[] = [
   doctorCommand,
   copyDbCommand,
   copyFilesCommand,
+  importCheveretoCommand,
 ];

@@ -20,6 +20,8 @@ const TABLES = [
   'sessions',
   'sessionImages',
   'fileDeletions',
+  // Chevereto's imported key and delete-link hashes (README: Moving from Chevereto).
+  'cheveretoImports',
 ] as const satisfies ReadonlyArray<keyof Tables>;
 
 type AnyTable = Tables[(typeof TABLES)[number]];
@@ -109,7 +111,7 @@ export async function copyDatabase(
         await write(name === 'images' ? rows.filter((row) => row.status === 'live') : rows);
       }
     } else {
-      // session_images (keyed by a pair of ids, and small): replaced whole.
+      // session_images and chevereto_imports (keyed by a pair): replaced whole.
       await to.run((db) => db.delete(target as never));
       const rows = (await from.run((db) => (db as Db).select().from(source as never))) as Record<
         string,

@@ -1,5 +1,6 @@
 import type { Repositories } from '../db/repositories/index.ts';
 import type { UserRow } from '../db/schema/index.ts';
+import type { Chevereto } from './chevereto.ts';
 import { hashSecret, safeEqual } from './keys.ts';
 
 /** Who a request acts for; keyId is null when a signed-in page uploads with its session. */
@@ -21,11 +22,13 @@ export async function resolveKey(
   guestKey: string,
   candidates: Array<string | null | undefined>,
   now: Date,
+  /** Keys imported from Chevereto, found by their id until first used (services/chevereto.ts). */
+  chevereto?: Pick<Chevereto, 'findKey'>,
 ): Promise<KeyLookup> {
   const key = candidates.map((value) => value?.trim() ?? '').find((value) => value !== '') ?? '';
   if (key === '') return { missing: true };
   if (safeEqual(key, guestKey)) return { found: { kind: 'guest' } };
-  const found = await repos.keys.find(hashSecret(key));
+  const found = (await repos.keys.find(hashSecret(key))) ?? (await chevereto?.findKey(key)) ?? null;
   if (!found) return { unknown: true };
   void repos.keys.touch(found.key.id, now).catch(() => {});
   return { found: { kind: 'user', user: found.user, keyId: found.key.id } };

@@ -1,6 +1,7 @@
 import type { Database } from '../database.ts';
 import { createAlbumsRepository } from './albums.ts';
 import { createBaselinesRepository } from './baselines.ts';
+import { createCheveretoRepository } from './chevereto.ts';
 import { createCountersRepository } from './counters.ts';
 import { createImagesRepository } from './images.ts';
 import { createKeysRepository } from './keys.ts';
@@ -19,6 +20,7 @@ export function createRepositories(database: Database) {
     settings: createSettingsRepository(database),
     system: createSystemRepository(database),
     baselines: createBaselinesRepository(database),
+    chevereto: createCheveretoRepository(database),
   };
 }
 

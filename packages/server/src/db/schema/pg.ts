@@ -310,3 +310,19 @@ export const comparisonFiles = pgTable(
     index('comparison_files_diff').on(t.diffImageId),
   ],
 );
+
+/** What `upshot-admin import-chevereto` brought over (see sqlite.ts). */
+export const cheveretoImports = pgTable(
+  'chevereto_imports',
+  {
+    kind: text('kind').notNull(),
+    sourceId: integer('source_id').notNull(),
+    targetId: integer('target_id').notNull(),
+    secret: text('secret'),
+    legacyPath: text('legacy_path'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.sourceId] }),
+    index('chevereto_imports_legacy_path').on(t.legacyPath),
+  ],
+);

@@ -315,3 +315,27 @@ export const comparisonFiles = sqliteTable(
     index('comparison_files_diff').on(t.diffImageId),
   ],
 );
+
+/**
+ * What `upshot-admin import-chevereto` brought over (README: Moving from Chevereto), one
+ * row per Chevereto row: a second run skips what is here, so it imports only what is new.
+ * `secret` keeps Chevereto's bcrypt hash where one is needed later: an API key's (until
+ * the key is first used) and an image's delete password. `legacyPath` is the old file
+ * path (without extension) of an image Chevereto kept outside a date folder.
+ */
+export const cheveretoImports = sqliteTable(
+  'chevereto_imports',
+  {
+    /** 'user', 'category', 'album', 'key' or 'image'. */
+    kind: text('kind').notNull(),
+    sourceId: integer('source_id').notNull(),
+    /** The Upshot row: the same id for albums, categories and images. */
+    targetId: integer('target_id').notNull(),
+    secret: text('secret'),
+    legacyPath: text('legacy_path'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kind, t.sourceId] }),
+    index('chevereto_imports_legacy_path').on(t.legacyPath),
+  ],
+);

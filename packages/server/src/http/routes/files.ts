@@ -23,11 +23,13 @@ export function createFileServer(deps: {
   now: () => Date;
   /** The signed-in user of a request, for private files (null: nobody). */
   viewerOf: (request: Request) => Promise<number | null>;
+  /** Answers paths outside a date folder (Chevereto's old file URLs), or null. */
+  otherPath?: (path: string) => Promise<Response | null>;
 }) {
   return async function serveFile(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     const match = FILE_PATH.exec(path);
-    if (!match) return notFoundFile();
+    if (!match) return (await deps.otherPath?.(path)) ?? notFoundFile();
     const [, folder = '', filename = ''] = match;
     const now = deps.now();
     for (const { image, albumPrivacy } of await deps.repos.images.findServable(

@@ -7,6 +7,7 @@ import type { Config } from '../../config.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { ImageRow } from '../../db/schema/index.ts';
 import { InvalidCsrfError } from '../../services/accounts/sessions.ts';
+import type { Chevereto } from '../../services/chevereto.ts';
 import type { PresentContext } from '../../services/images/present.ts';
 import { presentImage, presentImgbb } from '../../services/images/present.ts';
 import type { Instance } from '../../services/instance.ts';
@@ -47,6 +48,8 @@ export interface UploadRoutesDeps {
   /** Memory all uploads being received may hold together. */
   memoryBudget: MemoryBudget;
   tempPrefix: string;
+  /** Keys imported from Chevereto (README: Moving from Chevereto). */
+  chevereto?: Pick<Chevereto, 'findKey'>;
 }
 
 const API_VERSIONS = new Set(['1', '1.1']);
@@ -82,7 +85,13 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
   }
 
   async function principalOf(candidates: Array<string | null | undefined>): Promise<Principal> {
-    const lookup = await resolveKey(deps.repos, instance.guestKey, candidates, deps.now());
+    const lookup = await resolveKey(
+      deps.repos,
+      instance.guestKey,
+      candidates,
+      deps.now(),
+      deps.chevereto,
+    );
     if ('missing' in lookup) throw new ApiError(ApiErrors.noKey);
     if ('unknown' in lookup) throw new ApiError(ApiErrors.invalidKey);
     return lookup.found;

@@ -1,5 +1,6 @@
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { UserRow } from '../../db/schema/index.ts';
+import { isBcryptHash, verifySecret } from '../chevereto.ts';
 import { hashSecret } from '../keys.ts';
 import type { SignInThrottle } from '../limits.ts';
 
@@ -97,9 +98,13 @@ export function createAccounts(deps: {
           const key = await repos.keys.find(hashSecret(password));
           return key !== null && key.user.id === user.id;
         }
-        return Bun.password.verify(password, user.passwordHash);
+        return verifySecret(password, user.passwordHash);
       })();
       if (!verified || !user) return wrong;
+      // A password imported from Chevereto (bcrypt) is stored again as argon2id.
+      if (user.passwordHash !== null && isBcryptHash(user.passwordHash)) {
+        await repos.users.setPasswordHash(user.id, await hashPassword(password));
+      }
       await deps.throttle.succeeded(account, clientIp, now);
       return { ok: true, user };
     },
@@ -110,7 +115,7 @@ export function createAccounts(deps: {
       current: string,
       next: string,
     ): Promise<AccountError | null> {
-      if (user.passwordHash !== null && !(await Bun.password.verify(current, user.passwordHash))) {
+      if (user.passwordHash !== null && !(await verifySecret(current, user.passwordHash))) {
         return 'current-password-wrong';
       }
       if (next.length < MIN_PASSWORD || next.length > MAX_PASSWORD) return 'password-short';

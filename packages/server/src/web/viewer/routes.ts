@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { ImageRow } from '../../db/schema/index.ts';
 import { errorResponse, jsonResponse } from '../../http/api-error.ts';
+import type { Chevereto } from '../../services/chevereto.ts';
 import type { ImageDeleter } from '../../services/images/deleter.ts';
 import { type PresentContext, viewerPaths } from '../../services/images/present.ts';
 import type { Instance } from '../../services/instance.ts';
@@ -19,6 +20,8 @@ export interface ViewerRoutesDeps {
   now: () => Date;
   /** The HTML pages (viewer, delete confirmation) and who may see an image. */
   pages: ImagePages;
+  /** Delete links Chevereto handed out (README: Moving from Chevereto). */
+  chevereto?: Pick<Chevereto, 'verifyDeletePassword'>;
 }
 
 const notFound = () => errorResponse(ApiErrors.notFound, false, { 'Cache-Control': 'no-store' });
@@ -49,12 +52,12 @@ export function viewerRoutes(deps: ViewerRoutesDeps) {
 
   async function deleteRoute(request: Request, encoded: string, token: string): Promise<Response> {
     const row = await liveImage(encoded);
-    if (
-      !row ||
-      !/^[0-9a-f]{48}$/.test(token) ||
-      !(await repos.images.hasDeleteToken(row.id, hashSecret(token)))
-    )
-      return notFound();
+    const valid =
+      row !== null &&
+      ((/^[0-9a-f]{48}$/.test(token) &&
+        (await repos.images.hasDeleteToken(row.id, hashSecret(token)))) ||
+        (await deps.chevereto?.verifyDeletePassword(row.id, token)) === true);
+    if (!row || !valid) return notFound();
     if (request.method === 'GET' || request.method === 'HEAD')
       return pages.deleteConfirm(request, row);
     if (request.method !== 'POST' && request.method !== 'DELETE') {
