@@ -27408,10 +27408,10 @@ var Tag = Type.Object({
 
 // ../schema/src/variant.ts
 var ImageVariant = Type.Object({
-  filename: Type.String({ examples: ["photo.th.jpeg"] }),
+  filename: Type.String({ examples: ["photo.th.jpg"] }),
   name: Type.String({ examples: ["photo.th"] }),
   mime: Type.String({ examples: ["image/jpeg"] }),
-  extension: Type.String({ examples: ["jpeg"] }),
+  extension: Type.String({ examples: ["jpg"] }),
   url: Type.String({ format: "uri" }),
   size: Type.Integer({ minimum: 0 })
 }, { $id: "ImageVariant" });
@@ -27610,6 +27610,32 @@ var StatusText = {
   507: "Insufficient Storage"
 };
 var statusText = (status) => StatusText[status] ?? "Error";
+// ../schema/src/format.ts
+function formatSize(bytes) {
+  if (!(bytes >= 1000))
+    return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (Number(value.toFixed(1)) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1).replace(/\.0$/, "")} ${units[unit]}`;
+}
+var HTML_ENTITIES = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#039;"
+};
+var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]);
+var VariantSizes = { thumb: 320, medium: 500 };
+var mediumDisplaySize = (width, height) => ({
+  width: VariantSizes.medium,
+  height: Math.round(VariantSizes.medium / (width / height))
+});
 // ../schema/src/params.ts
 var Limits = {
   titleMaxLength: 100,
@@ -27754,21 +27780,6 @@ var parseDate = (text) => {
   const ms = Date.parse(`${text.replace(" ", "T")}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 };
-function formatSize(bytes) {
-  if (bytes < 1000)
-    return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = "B";
-  for (const next of units) {
-    if (value < 1000)
-      break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${(Math.round(value * 10) / 10).toString()} ${unit}`;
-}
-var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" })[c]);
 var fileParts = (url) => {
   const filename = decodeURIComponent(new URL(url).pathname.split("/").pop() || "");
   const extension = extensionOf(filename);
@@ -27846,6 +27857,7 @@ function conformImage(raw, now) {
     url: `${origin}/tag/${encodeURIComponent(tag)}`
   } : tag);
   const urlViewer = isUrl(source.url_viewer) ? source.url_viewer : url;
+  const display = medium && width > 0 && height > 0 ? mediumDisplaySize(width, height) : { width, height };
   const chain = 4 + (thumb ? 1 : 0) + (medium ? 2 : 0) + (frame ? 16 : 0);
   const fallback = {
     ...parts,
@@ -27891,8 +27903,8 @@ function conformImage(raw, now) {
     path_viewer: new URL(urlViewer).pathname,
     url_short: urlViewer,
     display_url: medium?.url ?? url,
-    display_width: medium && width > 0 && height > 0 ? 500 : width,
-    display_height: medium && width > 0 && height > 0 ? Math.round(500 / (width / height)) : height,
+    display_width: display.width,
+    display_height: display.height,
     views_label: "views",
     likes_label: "likes",
     how_long_ago: "moments ago",

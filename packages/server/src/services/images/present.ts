@@ -5,6 +5,8 @@ import {
   type Image,
   type ImageVariant,
   type ImgbbSuccess,
+  mediumDisplaySize,
+  VariantSizes,
 } from '@upshot/schema';
 import type { ImageRow } from '../../db/schema/index.ts';
 import { seoSlug } from '../uploads/naming.ts';
@@ -76,9 +78,13 @@ export function presentImage(
 
   let display = { url: fileUrl(ctx, frame ?? main), width: row.width, height: row.height };
   if (medium) {
-    display = { url: fileUrl(ctx, medium), width: 500, height: Math.round(500 / ratio) };
+    display = { url: fileUrl(ctx, medium), ...mediumDisplaySize(row.width, row.height) };
   } else if (thumb && row.type === 'image' && row.size > 200_000) {
-    display = { url: fileUrl(ctx, thumb), width: 320, height: 320 };
+    display = {
+      url: fileUrl(ctx, thumb),
+      width: VariantSizes.thumb,
+      height: VariantSizes.thumb,
+    };
   }
 
   const chain =
