@@ -27454,6 +27454,9 @@ var Image = Type.Object({
   medium_size: Type.Integer({ minimum: 0 }),
   frame_size: Type.Integer({ minimum: 0 }),
   expiration_date_gmt: Type.Union([DateTime("Auto-delete time in UTC"), Type.Null()]),
+  expiration_capped: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)], {
+    description: "Upshot: 1 when a guest asked for a longer life (or none) and the guest policy was applied instead; expiration_date_gmt is the capped time"
+  })),
   likes: Type.Integer({ minimum: 0 }),
   is_animated: Flag,
   is_approved: Flag,
@@ -27588,6 +27591,7 @@ var ApiErrors = {
   storageUnavailable: spec(503, 105, "Storage unavailable, try again later"),
   databaseUnavailable: spec(503, 106, "Database unavailable, try again later"),
   shuttingDown: spec(503, 107, "Server is restarting, try again"),
+  quotaExceeded: (quotaMb) => spec(413, 108, `Storage quota exceeded - max ${quotaMb} MB per user`),
   bodyTimeout: spec(408, 408, "Request body timed out"),
   internal: spec(500, 500, "Internal error")
 };

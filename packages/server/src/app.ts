@@ -13,17 +13,33 @@ export interface AppRoutes {
   web: AnyElysia[];
 }
 
+/** Error pages for browsers (web/errors), so a dead link is a page and not JSON. */
+export interface ErrorPages {
+  /** True for a request that asks for a page (GET or HEAD accepting text/html). */
+  wants(request: Request): boolean;
+  notFound(request: Request): Promise<Response>;
+  /** 500 showing the request id; rendering it must not fail the same way, so it is tried. */
+  serverError(request: Request): Promise<Response>;
+}
+
 /**
  * The routes in one Elysia app, with the one error handler that answers in the contract's
  * envelope. It never listens: server.ts serves it behind its own fetch handler.
  */
-export function createApp(deps: { config: Config; log: Logger; routes: AppRoutes }) {
-  const { config, log } = deps;
-  const app = new Elysia({ name: 'upshot' }).onError(({ code, error, request }) => {
+export function createApp(deps: {
+  config: Config;
+  log: Logger;
+  routes: AppRoutes;
+  pages?: ErrorPages;
+}) {
+  const { config, log, pages } = deps;
+  const app = new Elysia({ name: 'upshot' }).onError(async ({ code, error, request }) => {
     const mapped = toApiError(error, config);
     if (mapped) return errorResponse(mapped.spec, false, mapped.headers);
+    const forPeople = pages?.wants(request) === true;
     switch (code) {
       case 'NOT_FOUND':
+        if (forPeople) return pages!.notFound(request);
         return errorResponse(ApiErrors.notFound);
       case 'PARSE':
         return errorResponse(ApiErrors.invalidParameter('request body'));
@@ -37,6 +53,10 @@ export function createApp(deps: { config: Config; log: Logger; routes: AppRoutes
           path: new URL(request.url).pathname,
           error,
         });
+        if (forPeople) {
+          const page = await pages!.serverError(request).catch(() => null);
+          if (page) return page;
+        }
         return internalError(requestId);
       }
     }

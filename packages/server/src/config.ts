@@ -57,6 +57,10 @@ export interface Config {
   /** ffmpeg/ffprobe to run (absolute); unset: found on PATH, else the bundled build (README: Video). */
   ffmpegPath: string | undefined;
   ffprobePath: string | undefined;
+  /** Who may create an account: anyone, holders of an admin's invitation, or nobody. */
+  signups: 'open' | 'invite' | 'closed';
+  /** Default storage quota of a user in MB (main files of live images); 0: none. */
+  userQuotaMb: number;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +197,10 @@ export function loadConfig(env: Env = process.env): Config {
       );
     }
   }
+  const signups = read.string('UPSHOT_SIGNUPS', 'invite');
+  if (signups !== 'open' && signups !== 'invite' && signups !== 'closed') {
+    read.fail('UPSHOT_SIGNUPS', signups, 'open, invite or closed');
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -231,5 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicFilesUrl,
     bodyTimeoutMs: read.int('UPSHOT_BODY_TIMEOUT_S', 300, 1, 86_400) * 1000,
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
+    signups: signups as Config['signups'],
+    userQuotaMb: read.number('UPSHOT_USER_QUOTA_MB', 0, 0),
   };
 }

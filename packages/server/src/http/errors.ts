@@ -51,6 +51,8 @@ export function toApiError(error: unknown, config: Config): MappedError | null {
         return plain(ApiErrors.flooding(d.limit ?? 0, d.unit ?? 'minute'), {
           'Retry-After': String(d.retryAfterSeconds ?? 60),
         });
+      case 'quota-exceeded':
+        return plain(ApiErrors.quotaExceeded(d.maxMb ?? config.userQuotaMb));
       case 'shutting-down':
         return plain(ApiErrors.shuttingDown, { 'Retry-After': '5', Connection: 'close' });
     }

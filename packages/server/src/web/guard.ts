@@ -1,7 +1,6 @@
 import type { Sessions } from '../services/accounts/sessions.ts';
 import { CSRF_FIELD, CSRF_HEADER } from '../services/accounts/sessions.ts';
 import type { FormData_, Web, WebContext } from './context.ts';
-import { html } from './html.ts';
 
 /**
  * The one check of who may do what on the pages: a signed-in user for their own things,
@@ -13,13 +12,7 @@ export function createGuard(deps: { web: Web; sessions: Sessions }) {
   const signInFirst = (ctx: WebContext) =>
     web.redirect(ctx, `/signin?next=${encodeURIComponent(ctx.path)}`);
 
-  const forbidden = (ctx: WebContext, title = ctx.t('error.title')) =>
-    web.render(
-      ctx,
-      { title, error: ctx.t('auth.csrf') },
-      html`<p><a href="/">${ctx.t('nav.upload')}</a></p>`,
-      403,
-    );
+  const forbidden = (ctx: WebContext) => web.errorPage(ctx, 'forbidden', ctx.t('auth.csrf'));
 
   return {
     /** The context of a signed-in user, or the redirect to sign in. */

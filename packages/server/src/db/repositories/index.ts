@@ -1,4 +1,5 @@
 import type { Database } from '../database.ts';
+import { createAddressesRepository } from './addresses.ts';
 import { createAlbumsRepository } from './albums.ts';
 import { createCountersRepository } from './counters.ts';
 import { createImagesRepository } from './images.ts';
@@ -17,6 +18,7 @@ export function createRepositories(database: Database) {
     counters: createCountersRepository(database),
     settings: createSettingsRepository(database),
     system: createSystemRepository(database),
+    addresses: createAddressesRepository(database),
   };
 }
 

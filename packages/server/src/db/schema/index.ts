@@ -13,3 +13,6 @@ export type ImageRow = typeof pg.images.$inferSelect;
 export type NewImageRow = typeof pg.images.$inferInsert;
 export type SessionRow = typeof pg.sessions.$inferSelect;
 export type AlbumPrivacy = AlbumRow['privacy'];
+export type InviteRow = typeof pg.invites.$inferSelect;
+export type PasswordResetRow = typeof pg.passwordResets.$inferSelect;
+export type BannedAddressRow = typeof pg.bannedAddresses.$inferSelect;

@@ -244,7 +244,7 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
         duplicate: outcome.duplicate,
         ms: Math.round(performance.now() - started),
       });
-      const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now());
+      const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now(), outcome);
       if (dialect === 'imgbb-api') {
         return jsonResponse(presentImgbb(image, outcome.row, deps.now()));
       }

@@ -66,6 +66,8 @@ export function presentImage(
   ctx: PresentContext,
   deleteToken: string,
   now: Date,
+  /** What the upload did besides storing (a guest's expiration capped to the policy). */
+  outcome: { expirationCapped?: boolean } = {},
 ): Image {
   const files = variantsOf(row);
   const find = (kind: VariantFile['kind']) => files.find((file) => file.kind === kind);
@@ -128,6 +130,7 @@ export function presentImage(
     medium_size: medium?.size ?? 0,
     frame_size: frame?.size ?? 0,
     expiration_date_gmt: row.expiresAt ? formatGmt(row.expiresAt) : null,
+    expiration_capped: outcome.expirationCapped ? 1 : 0,
     likes: 0,
     is_animated: row.isAnimated ? 1 : 0,
     is_approved: 1,

@@ -48,10 +48,16 @@ export function Fragment(props: { children?: Child }): Html {
   return fragment(props.children);
 }
 
+/** Standard attributes Kita's types leave out. */
+interface Extra {
+  video: { playsinline?: boolean; preload?: string };
+  a: { hreflang?: string };
+}
+
 type Elements = {
   [K in keyof KitaIntrinsicElements]: Omit<KitaIntrinsicElements[K], 'children' | 'safe'> & {
     children?: Child;
-  };
+  } & (K extends keyof Extra ? Extra[K] : unknown);
 };
 
 export declare namespace JSX {
