@@ -18,8 +18,8 @@ export interface ErrorPages {
   /** True for a request that asks for a page (GET or HEAD accepting text/html). */
   wants(request: Request): boolean;
   notFound(request: Request): Promise<Response>;
-  /** 500 showing the request id; rendering it must not fail the same way, so it is tried. */
-  serverError(request: Request): Promise<Response>;
+  /** 500 (or the status given) showing the request id; tried, as it may fail the same way. */
+  serverError(request: Request, status?: number): Promise<Response>;
 }
 
 /**
@@ -35,8 +35,18 @@ export function createApp(deps: {
   const { config, log, pages } = deps;
   const app = new Elysia({ name: 'upshot' }).onError(async ({ code, error, request }) => {
     const mapped = toApiError(error, config);
-    if (mapped) return errorResponse(mapped.spec, false, mapped.headers);
     const forPeople = pages?.wants(request) === true;
+    if (mapped) {
+      // A page that failed for a known reason (the database away): a page, with its status.
+      if (forPeople && mapped.spec.status >= 500) {
+        const page = await pages!.serverError(request, mapped.spec.status).catch(() => null);
+        if (page) {
+          for (const [name, value] of Object.entries(mapped.headers)) page.headers.set(name, value);
+          return page;
+        }
+      }
+      return errorResponse(mapped.spec, false, mapped.headers);
+    }
     switch (code) {
       case 'NOT_FOUND':
         if (forPeople) return pages!.notFound(request);

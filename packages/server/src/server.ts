@@ -152,7 +152,9 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     pages: {
       wants: wantsHtml,
       notFound: async (request) => web.errorPage(await web.context(request), 'not-found'),
-      serverError: async (request) => web.errorPage(await web.context(request), 'server'),
+      // Without the session: the failure may be the database that keeps it.
+      serverError: async (request, status) =>
+        web.errorPage(web.bareContext(request), 'server', undefined, status),
     },
   });
 

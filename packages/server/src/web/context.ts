@@ -94,15 +94,26 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
     );
   }
 
-  /** An error page in the reader's language (404, 410, 403, 500 with the request id). */
-  function errorPage(ctx: WebContext, kind: ErrorKind, message?: string): Response {
+  /**
+   * An error page in the reader's language (404, 410, 403, 500 with the request id);
+   * `status` overrides the kind's (a 503 while the database is away).
+   */
+  function errorPage(ctx: WebContext, kind: ErrorKind, message?: string, status?: number): Response {
     const requestId = kind === 'server' ? requestIdOf(ctx.request) : undefined;
     return render(
       ctx,
       { title: errorTitle(ctx.t, kind) },
       ErrorPage({ t: ctx.t, kind, message, requestId }),
-      ERROR_STATUS[kind],
+      status ?? ERROR_STATUS[kind],
     );
+  }
+
+  /**
+   * The context of a request whose session cannot be read (the database failed): signed
+   * out, no cookie set, the language from the request alone. For error pages.
+   */
+  function bareContext(request: Request): WebContext {
+    return contextWith(request, { token: '', isNew: false, row: null, user: null, csrf: '' });
   }
 
   return {
@@ -110,6 +121,7 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
     contextWith,
     render,
     errorPage,
+    bareContext,
 
     /** 303 to a local path (after a form post), carrying the session cookie when new. */
     redirect(ctx: WebContext, location: string, notice?: MessageKey): Response {

@@ -3,7 +3,7 @@
 // difference that matters: text children are escaped by default. Only an `Html` value (what
 // an element renders to, or `raw()` for a vetted fragment such as an inline SVG icon) is
 // inserted as it is, so a forgotten `safe` can never let user text in as markup.
-import { attributesToString, escapeHtml, isVoidElement } from '@kitajs/html';
+import { escapeHtml, isVoidElement } from '@kitajs/html';
 import type { KitaIntrinsicElements } from './kita-types.ts';
 
 /** Markup that is already safe: rendered elements, or a vetted fragment. */
@@ -31,6 +31,19 @@ function renderChild(child: Child): string {
 export const fragment = (children: Child): Html => new Html(renderChild(children));
 
 type Props = { children?: Child; [attribute: string]: unknown };
+
+/**
+ * Attributes as HTML: every value escaped (`<` too, not only quotes), `true` as a bare
+ * attribute, and false, null or undefined left out.
+ */
+function attributesToString(attributes: Record<string, unknown>): string {
+  let out = '';
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    out += value === true ? ` ${name}` : ` ${name}="${escapeHtml(String(value))}"`;
+  }
+  return out;
+}
 type Component = (props: Props) => Html;
 
 export function jsx(type: string | Component, props: Props): Html {

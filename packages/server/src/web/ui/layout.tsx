@@ -50,7 +50,7 @@ export function Layout(props: { ctx: PageContext; options: PageOptions; body: Ht
         <link rel="icon" href={assetPath('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetPath('upshot.css')} />
         {scripts.map((name) => (
-          <script src={assetPath(`${name}.js` as const)} defer />
+          <script type="module" src={assetPath(`${name}.js` as const)} />
         ))}
         {options.head ?? null}
       </head>
