@@ -27676,7 +27676,7 @@ var UploadParams = Type.Object({
     Type.Literal("false")
   ])),
   format: Type.Optional(UploadFormat)
-}, { $id: "UploadParams", description: "Upload parameters (CONTRACT.md §2)" });
+}, { $id: "UploadParams", description: "Upload parameters (docs/api.md §2)" });
 var UploadOptions = Type.Object({
   title: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),

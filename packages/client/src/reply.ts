@@ -41,7 +41,7 @@ export const LooseErrorReply = Type.Object({
   ]),
 });
 
-/** imgbb's `data` object (CONTRACT.md §6). */
+/** imgbb's `data` object (docs/api.md §6). */
 export const ImgbbData = ImgbbSuccess.properties.data;
 export type ImgbbData = Static<typeof ImgbbData>;
 

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** Every failure answers with this envelope (CONTRACT.md §4). */
+/** Every failure answers with this envelope (docs/api.md §4). */
 export const ErrorEnvelope = Type.Object(
   {
     status_code: Type.Integer({ description: 'The HTTP status of the reply' }),

@@ -7,7 +7,7 @@ const Flag = Type.Union([Type.Literal(0), Type.Literal(1)]);
 const DateTime = (description: string) =>
   Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', description });
 
-/** The image object of an upload reply (CONTRACT.md §3). */
+/** The image object of an upload reply (docs/api.md §3). */
 export const Image = Type.Object(
   {
     name: Type.String({ description: 'Cleaned original file name without extension' }),

@@ -1,4 +1,4 @@
-// The one place where failures become the contract's envelope (CONTRACT.md §4): services
+// The one place where failures become the contract's envelope (docs/api.md §4): services
 // throw domain errors and the infrastructure throws its own; routes call toApiError.
 import { type ApiErrorSpec, ApiErrors, Limits } from '@upshot/schema';
 import type { Config } from '../config.ts';

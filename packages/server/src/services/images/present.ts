@@ -30,7 +30,7 @@ export interface PresentContext {
   routeVideo: string;
 }
 
-/** The viewer paths of an image (CONTRACT.md §3). */
+/** The viewer paths of an image (docs/api.md §3). */
 export function viewerPaths(row: ImageRow, ctx: PresentContext) {
   const route = row.type === 'video' ? ctx.routeVideo : ctx.routeImage;
   const id = ctx.ids.encode(row.id);
@@ -170,7 +170,7 @@ export function presentImage(
   return image;
 }
 
-/** imgbb's own `POST /1/upload` reply (CONTRACT.md §6). */
+/** imgbb's own `POST /1/upload` reply (docs/api.md §6). */
 export function presentImgbb(image: Image, row: ImageRow, now: Date): ImgbbSuccess {
   const file = (v: Image['image'] | Image['thumb']) =>
     v.filename === null
