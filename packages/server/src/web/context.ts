@@ -98,7 +98,12 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
    * An error page in the reader's language (404, 410, 403, 500 with the request id);
    * `status` overrides the kind's (a 503 while the database is away).
    */
-  function errorPage(ctx: WebContext, kind: ErrorKind, message?: string, status?: number): Response {
+  function errorPage(
+    ctx: WebContext,
+    kind: ErrorKind,
+    message?: string,
+    status?: number,
+  ): Response {
     const requestId = kind === 'server' ? requestIdOf(ctx.request) : undefined;
     return render(
       ctx,

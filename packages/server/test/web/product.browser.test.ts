@@ -118,7 +118,7 @@ describe('the uploader on a 375 px phone', () => {
     expect(await panels.nth(1).isVisible()).toBe(false);
     await page.getByLabel('Title').first().fill('Red square');
     const expiry = page.getByLabel('Auto delete').first();
-    expect(await expiry.locator('option:checked').innerText()).toBe('After 1 day');
+    expect(await expiry.locator('option:checked').textContent()).toBe('After 1 day');
     expect(await sideways()).toBe(0);
     const box = await panels.first().boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(375);
@@ -133,7 +133,9 @@ describe('the uploader on a 375 px phone', () => {
     const title = page.locator('#results-title');
     expect(await title.evaluate((el) => document.activeElement === el)).toBe(true);
     expect(await title.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('none');
-    expect(await page.locator('#result-list li.ok strong').first().innerText()).toBe('Red square');
+    expect(await page.locator('#result-list li.ok strong').first().textContent()).toBe(
+      'Red square',
+    );
 
     // Copy feedback: the button says it copied, and the clipboard holds the link.
     const copy = page.locator('#result-list li.ok').first().locator('[data-code=viewer] button');
@@ -246,7 +248,7 @@ describe('the admin, in English and in Chinese', () => {
       '上传最多的用户',
       '最近 30 天每日上传',
     ])
-      await expect(page.locator('main').innerText()).resolves.toContain(text);
+      await expect(page.locator('main').textContent()).resolves.toContain(text);
     await page.getByRole('link', { name: '用户', exact: true }).click();
     await page.getByLabel('按用户名或电子邮件搜索').fill('nina');
     await page.getByRole('button', { name: '搜索' }).click();
@@ -280,7 +282,7 @@ describe('the viewer', () => {
     await page.goto(`${server.url}/account`);
     for (const i of [1, 2, 3])
       await page.getByRole('checkbox', { name: `Select walk ${i}` }).check();
-    await expect(page.locator('[data-selected-count]').innerText()).resolves.toBe('3 selected');
+    await expect(page.locator('[data-selected-count]').textContent()).resolves.toBe('3 selected');
     await page.locator('#selected-album-name').fill('Walks');
     await page.getByRole('button', { name: 'Create a new album from these images' }).click();
     await page.getByRole('heading', { name: 'Walks' }).waitFor();

@@ -30,13 +30,7 @@ export function Tile(props: {
     <li class="tile" data-id={id}>
       <a class="tile-link" href={pathViewer}>
         <span class="tile-media">
-          <img
-            src={thumbOf(row, present)}
-            alt=""
-            loading="lazy"
-            width="320"
-            height="320"
-          />
+          <img src={thumbOf(row, present)} alt="" loading="lazy" width="320" height="320" />
           {row.type === 'video' ? <span class="badge tile-badge">▶</span> : null}
         </span>
         <span class="tile-title">{row.title}</span>
