@@ -142,7 +142,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         docsRoutes(config, instance, web, openapi),
         viewerRoutes({ config, repos, instance, present, deleter, now, pages }),
         uploaderRoutes({ config, repos, instance, web, now }),
-        accountRoutes({ config, web, sessions, accounts, moderation }),
+        accountRoutes({ config, web, sessions, accounts, moderation, guard }),
         settingsRoutes({ config, repos, instance, web, guard, accounts, now }),
         albumRoutes({ web, guard, repos, present, deleter, now, userQuotaMb: config.userQuotaMb }),
         adminRoutes({ config, web, guard, repos, moderation, present, now }),

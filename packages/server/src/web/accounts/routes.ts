@@ -5,10 +5,11 @@ import { clientIp } from '../../http/client-ip.ts';
 import { safeLocalPath } from '../../http/safe-path.ts';
 import type { MessageKey } from '../../i18n/index.ts';
 import type { AccountError, Accounts } from '../../services/accounts/accounts.ts';
-import { CSRF_FIELD, type Sessions } from '../../services/accounts/sessions.ts';
+import type { Sessions } from '../../services/accounts/sessions.ts';
 import { Refusal } from '../../services/errors.ts';
 import type { Moderation } from '../../services/moderation.ts';
 import { field, type Web, type WebContext } from '../context.ts';
+import type { Guard } from '../guard.ts';
 import { ResetPage, SignInPage, SignUpPage, SignUpUnavailable } from './pages.tsx';
 
 /** A local path to go back to after signing in; anything else goes to the account page. */
@@ -32,8 +33,9 @@ export function accountRoutes(deps: {
   sessions: Sessions;
   accounts: Accounts;
   moderation: Moderation;
+  guard: Guard;
 }) {
-  const { web, sessions, accounts, moderation } = deps;
+  const { web, sessions, accounts, moderation, guard } = deps;
 
   /** The sign-up page for this visitor: the form, or why there is none (closed, no invitation). */
   async function signUpView(
@@ -83,7 +85,7 @@ export function accountRoutes(deps: {
           status,
           headers,
         );
-      if (!sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0])) return fail('auth.csrf', 403);
+      if (!guard.validCsrf(ctx, form)) return fail('auth.csrf', 403);
       try {
         const result = await accounts.signIn(
           login,
@@ -121,7 +123,7 @@ export function accountRoutes(deps: {
           await signUpView(ctx, values, invite),
           status,
         );
-      if (!sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0])) return fail('auth.csrf', 403);
+      if (!guard.validCsrf(ctx, form)) return fail('auth.csrf', 403);
       const result = await accounts.register({
         ...values,
         password: form.password?.[0] ?? '',
@@ -141,7 +143,7 @@ export function accountRoutes(deps: {
     .post('/signout', async ({ request }) => {
       const ctx = await web.context(request);
       const form = await web.form(request);
-      if (!sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0])) {
+      if (!guard.validCsrf(ctx, form)) {
         return web.render(
           ctx,
           { title: ctx.t('nav.signOut'), error: ctx.t('auth.csrf') },
@@ -174,7 +176,7 @@ export function accountRoutes(deps: {
           ResetPage({ ctx, token: params.token, username: found.user.username }),
           status,
         );
-      if (!sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0])) return again('auth.csrf', 403);
+      if (!guard.validCsrf(ctx, form)) return again('auth.csrf', 403);
       const outcome = await moderation.completeReset(params.token, form.password?.[0] ?? '');
       if (outcome === 'password-short') return again('auth.passwordShort', 400);
       if (outcome === 'used') return web.errorPage(ctx, 'not-found', ctx.t('reset.used'));
