@@ -157,10 +157,18 @@ await shoot('admin', goto('/admin'));
 await shoot('admin-categories', goto('/admin/categories'));
 await shoot('admin-users', goto('/admin/users'));
 await shoot('admin-content', goto('/admin/content'));
+await shoot('admin-user', goto(`/admin/users/${server.instance.ids.encode(1)}`));
+await shoot('admin-invites', goto('/admin/invites'));
+await shoot('edit-image', goto(ids[0]!.viewer.replace(/\/image\/.*\./, '/edit/image/')));
 await shoot('error-404', async () => {
   await page.goto(dead.viewer);
 });
 await shoot('api-docs', goto('/api-v1'));
+await page.goto(`${server.url}/lang/zh-CN?next=/`);
+await shoot('admin-zh', goto('/admin'));
+await shoot('admin-users-zh', goto('/admin/users'));
+await shoot('account-zh', goto('/account'));
+await page.goto(`${server.url}/lang/en?next=/`);
 await context.clearCookies();
 await shoot('signin', goto('/signin'));
 await shoot('signup', goto('/signup'));
@@ -168,6 +176,17 @@ await shoot('guest-uploader', goto('/'));
 await page.goto(`${server.url}/lang/zh-CN?next=/`);
 await shoot('uploader-zh', goto('/'));
 await shoot('error-404-zh', goto(dead.viewer));
+await page.goto(`${server.url}/lang/en?next=/`);
+// A new account: the empty states.
+await page.goto(`${server.url}/signup`);
+if (await page.getByLabel('Username').count()) {
+  await page.getByLabel('Username').fill('newbie');
+  await page.getByLabel('Password').fill('a long password');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL(/\/account/);
+  await shoot('account-empty', goto('/account'));
+  await shoot('settings-empty', goto('/settings'));
+}
 
 await context.close();
 await server.stop();
