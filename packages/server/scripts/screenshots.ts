@@ -13,7 +13,11 @@ const out = resolve(process.argv[2] ?? 'test-artifacts/screens');
 await mkdir(out, { recursive: true });
 
 /** A landscape-like picture: sky gradient, sun and hills, drawn from SVG. */
-async function picture(width: number, height: number, hue: number): Promise<Uint8Array> {
+async function picture(
+  width: number,
+  height: number,
+  hue: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
   <defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1">
   <stop offset="0" stop-color="hsl(${hue},70%,60%)"/><stop offset="1" stop-color="hsl(${(hue + 40) % 360},80%,85%)"/></linearGradient></defs>
