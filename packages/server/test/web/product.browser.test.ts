@@ -256,6 +256,15 @@ describe('the admin, in English and in Chinese', () => {
     await page.getByText('nina 已被封禁').waitFor();
     await page.getByRole('button', { name: '解除封禁' }).click();
     await page.getByText('nina 可以重新登录和上传。').waitFor();
+    // The quota and deleting the user, in Chinese (the unban left us on nina's page).
+    await page.getByRole('heading', { name: 'nina' }).waitFor();
+    await page.getByRole('textbox', { name: '存储配额（MB）' }).fill('5');
+    await page.getByRole('button', { name: '保存配额' }).click();
+    await page.getByText('配额已保存。').waitFor();
+    expect((await server.repos.users.findByLogin('nina'))!.quotaMb).toBe(5);
+    await page.getByRole('button', { name: '删除 nina 及其图片' }).click();
+    await page.getByText('已删除 nina 及其 0 张图片。').waitFor();
+    expect(await server.repos.users.findByLogin('nina')).toBeNull();
     await page.getByRole('link', { name: '邀请', exact: true }).click();
     await page.getByRole('button', { name: '生成邀请链接' }).click();
     await page.getByText('请发送此链接。').waitFor();
