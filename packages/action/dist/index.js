@@ -27411,10 +27411,10 @@ var Tag = Type.Object({
 
 // ../schema/src/variant.ts
 var ImageVariant = Type.Object({
-  filename: Type.String({ examples: ["photo.th.jpeg"] }),
+  filename: Type.String({ examples: ["photo.th.jpg"] }),
   name: Type.String({ examples: ["photo.th"] }),
   mime: Type.String({ examples: ["image/jpeg"] }),
-  extension: Type.String({ examples: ["jpeg"] }),
+  extension: Type.String({ examples: ["jpg"] }),
   url: Type.String({ format: "uri" }),
   size: Type.Integer({ minimum: 0 })
 }, { $id: "ImageVariant" });
@@ -27457,6 +27457,9 @@ var Image = Type.Object({
   medium_size: Type.Integer({ minimum: 0 }),
   frame_size: Type.Integer({ minimum: 0 }),
   expiration_date_gmt: Type.Union([DateTime("Auto-delete time in UTC"), Type.Null()]),
+  expiration_capped: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)], {
+    description: "Upshot: 1 when a guest asked for a longer life (or none) and the guest policy was applied instead; expiration_date_gmt is the capped time"
+  })),
   likes: Type.Integer({ minimum: 0 }),
   is_animated: Flag,
   is_approved: Flag,
@@ -27593,6 +27596,7 @@ var ApiErrors = {
   storageUnavailable: spec(503, 105, "Storage unavailable, try again later"),
   databaseUnavailable: spec(503, 106, "Database unavailable, try again later"),
   shuttingDown: spec(503, 107, "Server is restarting, try again"),
+  quotaExceeded: (quotaMb) => spec(413, 108, `Storage quota exceeded - max ${quotaMb} MB per user`),
   bodyTimeout: spec(408, 408, "Request body timed out"),
   internal: spec(500, 500, "Internal error")
 };
@@ -27615,6 +27619,32 @@ var StatusText = {
   507: "Insufficient Storage"
 };
 var statusText = (status) => StatusText[status] ?? "Error";
+// ../schema/src/format.ts
+function formatSize(bytes) {
+  if (!(bytes >= 1000))
+    return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (Number(value.toFixed(1)) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1).replace(/\.0$/, "")} ${units[unit]}`;
+}
+var HTML_ENTITIES = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#039;"
+};
+var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]);
+var VariantSizes = { thumb: 320, medium: 500 };
+var mediumDisplaySize = (width, height) => ({
+  width: VariantSizes.medium,
+  height: Math.round(VariantSizes.medium / (width / height))
+});
 // ../schema/src/params.ts
 var Limits = {
   titleMaxLength: 100,
@@ -27651,7 +27681,7 @@ var UploadParams = Type.Object({
     Type.Literal("false")
   ])),
   format: Type.Optional(UploadFormat)
-}, { $id: "UploadParams", description: "Upload parameters (CONTRACT.md §2)" });
+}, { $id: "UploadParams", description: "Upload parameters (docs/api.md §2)" });
 var UploadOptions = Type.Object({
   title: Type.Optional(Type.String()),
   description: Type.Optional(Type.String()),
@@ -27935,21 +27965,6 @@ var parseDate = (text) => {
   const ms = Date.parse(`${text.replace(" ", "T")}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 };
-function formatSize(bytes) {
-  if (bytes < 1000)
-    return `${bytes} B`;
-  const units = ["KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = "B";
-  for (const next of units) {
-    if (value < 1000)
-      break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${(Math.round(value * 10) / 10).toString()} ${unit}`;
-}
-var escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#039;" })[c]);
 var fileParts = (url) => {
   const filename = decodeURIComponent(new URL(url).pathname.split("/").pop() || "");
   const extension = extensionOf(filename);
@@ -28027,6 +28042,7 @@ function conformImage(raw, now) {
     url: `${origin}/tag/${encodeURIComponent(tag)}`
   } : tag);
   const urlViewer = isUrl(source.url_viewer) ? source.url_viewer : url;
+  const display = medium && width > 0 && height > 0 ? mediumDisplaySize(width, height) : { width, height };
   const chain = 4 + (thumb ? 1 : 0) + (medium ? 2 : 0) + (frame ? 16 : 0);
   const fallback = {
     ...parts,
@@ -28072,8 +28088,8 @@ function conformImage(raw, now) {
     path_viewer: new URL(urlViewer).pathname,
     url_short: urlViewer,
     display_url: medium?.url ?? url,
-    display_width: medium && width > 0 && height > 0 ? 500 : width,
-    display_height: medium && width > 0 && height > 0 ? Math.round(500 / (width / height)) : height,
+    display_width: display.width,
+    display_height: display.height,
     views_label: "views",
     likes_label: "likes",
     how_long_ago: "moments ago",

@@ -25,7 +25,17 @@ export {
 export { UpshotError, type UpshotErrorKind } from './errors.ts';
 export { describeInput, type UploadInput } from './input.ts';
 export { md5Hex } from './md5.ts';
-export { ImgbbData, LooseErrorReply, LooseImage, LooseUploadReply } from './reply.ts';
+export { toWireParams } from './params.ts';
+export {
+  conformImage,
+  errorFromReply,
+  ImgbbData,
+  imageObjectOf,
+  isErrorEnvelope,
+  LooseErrorReply,
+  LooseImage,
+  LooseUploadReply,
+} from './reply.ts';
 export type { Clock } from './retry.ts';
 export { createReviewClient, type DiffOutcome, type ReviewClient } from './review.ts';
 export { VERSION } from './version.ts';

@@ -3,7 +3,7 @@ import { UploadOptions } from '@upshot/schema';
 import { UpshotError } from './errors.ts';
 
 /**
- * The contract's parameters as wire text (CONTRACT.md §2). Undefined options are left out,
+ * The contract's parameters as wire text (docs/api.md §2). Undefined options are left out,
  * so the server applies its defaults (title from metadata, no expiry, ...).
  */
 export function toWireParams(options: UploadOptions): [string, string][] {

@@ -6,7 +6,16 @@
 // Only `url` is required: a 2xx without a usable image URL is an error.
 import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ErrorEnvelope, Image, ImageVariant, ImgbbSuccess, statusText } from '@upshot/schema';
+import {
+  ErrorEnvelope,
+  escapeHtml,
+  formatSize,
+  Image,
+  ImageVariant,
+  ImgbbSuccess,
+  mediumDisplaySize,
+  statusText,
+} from '@upshot/schema';
 import { isRetryableStatus, UpshotError } from './errors.ts';
 import { parseRetryAfter } from './retry.ts';
 import { extensionOf, mimeFromName } from './sniff.ts';
@@ -32,7 +41,7 @@ export const LooseErrorReply = Type.Object({
   ]),
 });
 
-/** imgbb's `data` object (CONTRACT.md §6). */
+/** imgbb's `data` object (docs/api.md §6). */
 export const ImgbbData = ImgbbSuccess.properties.data;
 export type ImgbbData = Static<typeof ImgbbData>;
 
@@ -55,26 +64,6 @@ const parseDate = (text: unknown): number | undefined => {
   const ms = Date.parse(`${text.replace(' ', 'T')}Z`);
   return Number.isNaN(ms) ? undefined : ms;
 };
-
-/** The contract's `size_formatted` (CONTRACT.md §3): decimal units, one decimal, no `.0`. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 'B';
-  for (const next of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${(Math.round(value * 10) / 10).toString()} ${unit}`;
-}
-
-const escapeHtml = (text: string): string =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#039;' })[c]!,
-  );
 
 const fileParts = (url: string) => {
   const filename = decodeURIComponent(new URL(url).pathname.split('/').pop() || '');
@@ -177,6 +166,8 @@ export function conformImage(raw: Raw, now: number): { image: Image; missing: st
       : tag,
   );
   const urlViewer = isUrl(source.url_viewer) ? source.url_viewer : url;
+  const display =
+    medium && width > 0 && height > 0 ? mediumDisplaySize(width, height) : { width, height };
   const chain = 4 + (thumb ? 1 : 0) + (medium ? 2 : 0) + (frame ? 16 : 0);
 
   const fallback: Raw = {
@@ -223,8 +214,8 @@ export function conformImage(raw: Raw, now: number): { image: Image; missing: st
     path_viewer: new URL(urlViewer).pathname,
     url_short: urlViewer,
     display_url: medium?.url ?? url,
-    display_width: medium && width > 0 && height > 0 ? 500 : width,
-    display_height: medium && width > 0 && height > 0 ? Math.round(500 / (width / height)) : height,
+    display_width: display.width,
+    display_height: display.height,
     views_label: 'views',
     likes_label: 'likes',
     how_long_ago: 'moments ago',

@@ -1,4 +1,4 @@
-/** A type the contract accepts, recognised from the first bytes (CONTRACT.md §2). */
+/** A type the contract accepts, recognised from the first bytes (docs/api.md §2). */
 export interface SniffedType {
   mime: string;
   extension: string;

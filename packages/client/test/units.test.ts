@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatSize } from '@upshot/schema';
 import { UpshotError } from '../src/errors.ts';
 import { classifyString, describeInput, looksLikeBase64, prepareInput } from '../src/input.ts';
 import { md5Hex, md5HexPortable } from '../src/md5.ts';
 import { toWireParams } from '../src/params.ts';
-import { formatSize } from '../src/reply.ts';
+import { conformImage } from '../src/reply.ts';
 import { backoffDelay, parseRetryAfter } from '../src/retry.ts';
 import { sniffType } from '../src/sniff.ts';
 import { makePng } from './helpers/png.ts';
@@ -179,4 +180,9 @@ test('formatSize follows the contract', () => {
     '3 MB',
     '2.5 GB',
   ]);
+});
+
+test('a conformed reply formats sizes as the server does: 999,950 bytes is 1 MB', () => {
+  const { image } = conformImage({ url: 'https://host.example/images/a.png', size: 999_950 }, 0);
+  expect(image.size_formatted).toBe('1 MB');
 });

@@ -7,7 +7,7 @@ const Success = Type.Object({
   code: Type.Literal(200),
 });
 
-/** `format=json` reply of `POST /api/1/upload` (CONTRACT.md §3). */
+/** `format=json` reply of `POST /api/1/upload` (docs/api.md §3). */
 export const UploadSuccess = Type.Object(
   {
     status_code: Type.Literal(200),
@@ -19,7 +19,7 @@ export const UploadSuccess = Type.Object(
 );
 export type UploadSuccess = Static<typeof UploadSuccess>;
 
-/** Chevereto's imgbb mode: the request sent `image` instead of `source` (CONTRACT.md §6). */
+/** Chevereto's imgbb mode: the request sent `image` instead of `source` (docs/api.md §6). */
 export const ImgbbModeSuccess = Type.Object(
   {
     status_code: Type.Literal(200),
@@ -40,7 +40,7 @@ const ImgbbFile = Type.Object({
   url: Type.String({ format: 'uri' }),
 });
 
-/** imgbb's own `POST /1/upload` reply, reproduced exactly (CONTRACT.md §6). */
+/** imgbb's own `POST /1/upload` reply, reproduced exactly (docs/api.md §6). */
 export const ImgbbSuccess = Type.Object(
   {
     data: Type.Object({

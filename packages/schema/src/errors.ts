@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** Every failure answers with this envelope (CONTRACT.md §4). */
+/** Every failure answers with this envelope (docs/api.md §4). */
 export const ErrorEnvelope = Type.Object(
   {
     status_code: Type.Integer({ description: 'The HTTP status of the reply' }),
@@ -74,6 +74,12 @@ export const ApiErrors = {
   databaseUnavailable: spec(503, 106, 'Database unavailable, try again later'),
   /** Upshot: the server is shutting down; the upload was not stored, send it again. */
   shuttingDown: spec(503, 107, 'Server is restarting, try again'),
+  /**
+   * Upshot: the upload would take the user past their storage quota (docs/api.md, Errors).
+   * 413 like a file too big for the limit, so clients do not retry it; code 108 is Upshot's.
+   */
+  quotaExceeded: (quotaMb: number) =>
+    spec(413, 108, `Storage quota exceeded - max ${quotaMb} MB per user`),
   /** Upshot: the request body did not arrive in time. */
   bodyTimeout: spec(408, 408, 'Request body timed out'),
   internal: spec(500, 500, 'Internal error'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Chevereto's id alphabet before the per-instance shuffle (CONTRACT.md §5). */
+/** Chevereto's id alphabet before the per-instance shuffle (docs/api.md §5). */
 export const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 export interface IdCodec {

@@ -7,7 +7,7 @@ const Flag = Type.Union([Type.Literal(0), Type.Literal(1)]);
 const DateTime = (description: string) =>
   Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', description });
 
-/** The image object of an upload reply (CONTRACT.md §3). */
+/** The image object of an upload reply (docs/api.md §3). */
 export const Image = Type.Object(
   {
     name: Type.String({ description: 'Cleaned original file name without extension' }),
@@ -37,6 +37,12 @@ export const Image = Type.Object(
     medium_size: Type.Integer({ minimum: 0 }),
     frame_size: Type.Integer({ minimum: 0 }),
     expiration_date_gmt: Type.Union([DateTime('Auto-delete time in UTC'), Type.Null()]),
+    expiration_capped: Type.Optional(
+      Type.Union([Type.Literal(0), Type.Literal(1)], {
+        description:
+          'Upshot: 1 when a guest asked for a longer life (or none) and the guest policy was applied instead; expiration_date_gmt is the capped time',
+      }),
+    ),
     likes: Type.Integer({ minimum: 0 }),
     is_animated: Flag,
     is_approved: Flag,

@@ -1,5 +1,6 @@
 export * from './envelopes.ts';
 export * from './errors.ts';
+export * from './format.ts';
 export * from './formats.ts';
 export * from './ids.ts';
 export * from './image.ts';

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Binary } from './formats.ts';
 
-/** Limits the contract puts on parameter values (CONTRACT.md §2, §7). */
+/** Limits the contract puts on parameter values (docs/api.md §2, §7). */
 export const Limits = {
   titleMaxLength: 100,
   tagMaxLength: 32,
@@ -63,7 +63,7 @@ export const UploadParams = Type.Object(
     ),
     format: Type.Optional(UploadFormat),
   },
-  { $id: 'UploadParams', description: 'Upload parameters (CONTRACT.md §2)' },
+  { $id: 'UploadParams', description: 'Upload parameters (docs/api.md §2)' },
 );
 export type UploadParams = Static<typeof UploadParams>;
 

@@ -4,10 +4,10 @@ import './formats.ts';
 /** A stored file of an upload: the main image, its thumb, medium or video frame. */
 export const ImageVariant = Type.Object(
   {
-    filename: Type.String({ examples: ['photo.th.jpeg'] }),
+    filename: Type.String({ examples: ['photo.th.jpg'] }),
     name: Type.String({ examples: ['photo.th'] }),
     mime: Type.String({ examples: ['image/jpeg'] }),
-    extension: Type.String({ examples: ['jpeg'] }),
+    extension: Type.String({ examples: ['jpg'] }),
     url: Type.String({ format: 'uri' }),
     size: Type.Integer({ minimum: 0 }),
   },

@@ -13,17 +13,43 @@ export interface AppRoutes {
   web: AnyElysia[];
 }
 
+/** Error pages for browsers (web/errors), so a dead link is a page and not JSON. */
+export interface ErrorPages {
+  /** True for a request that asks for a page (GET or HEAD accepting text/html). */
+  wants(request: Request): boolean;
+  notFound(request: Request): Promise<Response>;
+  /** 500 (or the status given) showing the request id; tried, as it may fail the same way. */
+  serverError(request: Request, status?: number): Promise<Response>;
+}
+
 /**
  * The routes in one Elysia app, with the one error handler that answers in the contract's
  * envelope. It never listens: server.ts serves it behind its own fetch handler.
  */
-export function createApp(deps: { config: Config; log: Logger; routes: AppRoutes }) {
-  const { config, log } = deps;
-  const app = new Elysia({ name: 'upshot' }).onError(({ code, error, request }) => {
+export function createApp(deps: {
+  config: Config;
+  log: Logger;
+  routes: AppRoutes;
+  pages?: ErrorPages;
+}) {
+  const { config, log, pages } = deps;
+  const app = new Elysia({ name: 'upshot' }).onError(async ({ code, error, request }) => {
     const mapped = toApiError(error, config);
-    if (mapped) return errorResponse(mapped.spec, false, mapped.headers);
+    const forPeople = pages?.wants(request) === true;
+    if (mapped) {
+      // A page that failed for a known reason (the database away): a page, with its status.
+      if (forPeople && mapped.spec.status >= 500) {
+        const page = await pages!.serverError(request, mapped.spec.status).catch(() => null);
+        if (page) {
+          for (const [name, value] of Object.entries(mapped.headers)) page.headers.set(name, value);
+          return page;
+        }
+      }
+      return errorResponse(mapped.spec, false, mapped.headers);
+    }
     switch (code) {
       case 'NOT_FOUND':
+        if (forPeople) return pages!.notFound(request);
         return errorResponse(ApiErrors.notFound);
       case 'PARSE':
         return errorResponse(ApiErrors.invalidParameter('request body'));
@@ -37,6 +63,10 @@ export function createApp(deps: { config: Config; log: Logger; routes: AppRoutes
           path: new URL(request.url).pathname,
           error,
         });
+        if (forPeople) {
+          const page = await pages!.serverError(request).catch(() => null);
+          if (page) return page;
+        }
         return internalError(requestId);
       }
     }

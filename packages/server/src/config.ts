@@ -79,6 +79,10 @@ export interface Config {
   metricsToken: string | undefined;
   /** `text` lines, or one JSON object per line (README: Logs). */
   logFormat: 'text' | 'json';
+  /** Who may create an account: anyone, holders of an admin's invitation, or nobody. */
+  signups: 'open' | 'invite' | 'closed';
+  /** Default storage quota of a user in MB (main files of live images); 0: none. */
+  userQuotaMb: number;
 }
 
 export class ConfigError extends Error {
@@ -252,6 +256,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (logFormat !== 'text' && logFormat !== 'json') {
     read.fail('UPSHOT_LOG_FORMAT', logFormat, 'text or json');
   }
+  const signups = read.string('UPSHOT_SIGNUPS', 'invite');
+  if (signups !== 'open' && signups !== 'invite' && signups !== 'closed') {
+    read.fail('UPSHOT_SIGNUPS', signups, 'open, invite or closed');
+  }
   return {
     port,
     host: read.string('HOST', '0.0.0.0'),
@@ -299,5 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
     baselinesKeep: read.int('UPSHOT_BASELINES_KEEP', 10, 1, 10_000),
     metricsToken,
     logFormat: logFormat as 'text' | 'json',
+    signups: signups as Config['signups'],
+    userQuotaMb: read.number('UPSHOT_USER_QUOTA_MB', 0, 0),
   };
 }

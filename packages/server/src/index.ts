@@ -38,6 +38,12 @@ if (upshot.instance.generatedAdminKey) {
   );
 }
 
+if (upshot.instance.adminKeyIgnored) {
+  console.warn(
+    'UPSHOT_ADMIN_KEY is set but is not the admin’s key: it is only used at first start, when the admin is created. To replace a lost admin key, run: bun run upshot-admin reset-admin-key',
+  );
+}
+
 upshot.listen();
 await upshot.startJobs();
 say(

@@ -33,6 +33,7 @@ import { createImageDeleter } from './services/images/deleter.ts';
 import type { PresentContext } from './services/images/present.ts';
 import { type Instance, initInstance } from './services/instance.ts';
 import { createFloodControl, createSignInThrottle } from './services/limits.ts';
+import { createModeration } from './services/moderation.ts';
 import { currentProcess, type ProcessIdentity } from './services/process-identity.ts';
 import { createReviewService } from './services/review/service.ts';
 import { createUploadService, type UploadServiceDeps } from './services/uploads/service.ts';
@@ -40,15 +41,16 @@ import { createLocalStorage } from './storage/local.ts';
 import { createS3Storage } from './storage/s3.ts';
 import type { Storage } from './storage/storage.ts';
 import { accountRoutes } from './web/accounts/routes.ts';
+import { adminRoutes } from './web/admin/routes.ts';
 import { albumRoutes } from './web/albums/routes.ts';
 import { cheveretoRoutes, createLegacyFileRedirect } from './web/chevereto/routes.ts';
-import { createWeb } from './web/context.ts';
+import { createWeb, wantsHtml } from './web/context.ts';
 import { docsRoutes } from './web/docs/routes.ts';
 import { createGuard } from './web/guard.ts';
 import { reviewPageRoutes } from './web/review/routes.ts';
 import { settingsRoutes } from './web/settings/routes.ts';
 import { uploaderRoutes } from './web/uploader/routes.ts';
-import { createImagePages } from './web/viewer/pages.ts';
+import { createImagePages } from './web/viewer/pages.tsx';
 import { viewerRoutes } from './web/viewer/routes.ts';
 
 export interface ServerOptions {
@@ -125,10 +127,12 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     repos,
     throttle: createSignInThrottle({ counters: repos.counters }),
     now,
+    signups: config.signups,
   });
   const web = createWeb({ config, sessions });
   const guard = createGuard({ web, sessions });
-  const pages = createImagePages({ web, repos, present });
+  const pages = createImagePages({ web, repos, present, now });
+  const moderation = createModeration({ repos, deleter, now });
   const openapi = buildOpenApi(config.baseUrl);
   // What a site imported from Chevereto needs (README: Moving from Chevereto).
   const chevereto = createChevereto({ repos, ids: instance.ids });
@@ -181,12 +185,21 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         docsRoutes(config, instance, web, openapi),
         viewerRoutes({ config, repos, instance, present, deleter, now, pages, chevereto }),
         uploaderRoutes({ config, repos, instance, web, now }),
-        accountRoutes({ config, web, sessions, accounts }),
+        accountRoutes({ config, web, sessions, accounts, moderation, guard }),
         settingsRoutes({ config, repos, instance, web, guard, accounts, now }),
-        albumRoutes({ web, guard, repos, present, deleter, now }),
+        albumRoutes({ web, guard, repos, present, deleter, now, userQuotaMb: config.userQuotaMb }),
+        adminRoutes({ config, web, guard, repos, moderation, present, now }),
         reviewPageRoutes({ web, review }),
         cheveretoRoutes(),
       ],
+    },
+    // A browser that asks for a page gets error pages in its language; the API its envelope.
+    pages: {
+      wants: wantsHtml,
+      notFound: async (request) => web.errorPage(await web.context(request), 'not-found'),
+      // Without the session: the failure may be the database that keeps it.
+      serverError: async (request, status) =>
+        web.errorPage(web.bareContext(request), 'server', undefined, status),
     },
   });
 

@@ -19,7 +19,7 @@ import {
 } from '../src/services/uploads/naming.ts';
 import { decodeBase64 } from '../src/services/uploads/source.ts';
 
-describe('names (CONTRACT.md §3)', () => {
+describe('names (docs/api.md §3)', () => {
   test('cleanName', () => {
     expect(cleanName('Badgers _ animated music video _ MrWeebl.mp4')).toBe(
       'Badgers-_-animated-music-video-_-MrWeebl',
@@ -80,7 +80,7 @@ describe('formatting', () => {
   });
 });
 
-describe('expiration (CONTRACT.md §7)', () => {
+describe('expiration (docs/api.md §7)', () => {
   const now = new Date('2026-01-31T12:00:00Z');
   test('ISO 8601 durations and seconds, clamped', () => {
     expect(parseExpiration('PT5M', now)).toBe(300);

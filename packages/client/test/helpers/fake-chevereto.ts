@@ -1,4 +1,4 @@
-// A fake Chevereto-compatible server on port 0: answers uploads as CONTRACT.md describes
+// A fake Chevereto-compatible server on port 0: answers uploads as docs/api.md describes
 // (shapes from packages/schema/test/fixtures/chevereto-reference-reply.json), records
 // every request, and lets a test replace or queue answers (503s, hangs, stock replies).
 //

@@ -4,6 +4,7 @@ import { copyDbCommand } from './copy-db.ts';
 import { copyFilesCommand } from './copy-files.ts';
 import { doctorCommand } from './doctor.ts';
 import { importCheveretoCommand } from './import-chevereto/command.ts';
+import { resetAdminKey } from './reset-admin-key.ts';
 import { restoreCommand } from './restore.ts';
 
 /** Every command, in the order `upshot-admin --help` lists them. */
@@ -14,4 +15,5 @@ export const commands: AdminCommand[] = [
   copyDbCommand,
   copyFilesCommand,
   importCheveretoCommand,
+  resetAdminKey,
 ];

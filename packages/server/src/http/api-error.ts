@@ -1,6 +1,6 @@
 import { type ApiErrorSpec, errorEnvelope } from '@upshot/schema';
 
-/** A contract error (CONTRACT.md §4): thrown anywhere, answered in the envelope by onError. */
+/** A contract error (docs/api.md §4): thrown anywhere, answered in the envelope by onError. */
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(readonly spec: ApiErrorSpec) {

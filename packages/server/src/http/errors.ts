@@ -1,4 +1,4 @@
-// The one place where failures become the contract's envelope (CONTRACT.md §4): services
+// The one place where failures become the contract's envelope (docs/api.md §4): services
 // throw domain errors and the infrastructure throws its own; routes call toApiError.
 import { type ApiErrorSpec, ApiErrors, Limits } from '@upshot/schema';
 import type { Config } from '../config.ts';
@@ -51,6 +51,8 @@ export function toApiError(error: unknown, config: Config): MappedError | null {
         return plain(ApiErrors.flooding(d.limit ?? 0, d.unit ?? 'minute'), {
           'Retry-After': String(d.retryAfterSeconds ?? 60),
         });
+      case 'quota-exceeded':
+        return plain(ApiErrors.quotaExceeded(d.maxMb ?? config.userQuotaMb));
       case 'shutting-down':
         return plain(ApiErrors.shuttingDown, { 'Retry-After': '5', Connection: 'close' });
     }

@@ -37,7 +37,7 @@ const errorResponses = Object.fromEntries(
     [401, 'No key or unknown key (code 100)'],
     [403, 'Uploads or URL sources not allowed for this key (codes 401, 403)'],
     [404, 'Album not found (code 404); bad version or action (codes 110, 120)'],
-    [413, 'File too big (code 400)'],
+    [413, 'File too big (code 400), or storage quota exceeded (code 108)'],
     [415, 'Not a supported image or video type (codes 610, 613)'],
     [429, 'Rate limit (code 130), with Retry-After'],
     [500, 'Internal error, with a request id'],

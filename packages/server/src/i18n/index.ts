@@ -1,3 +1,4 @@
+import { parse as parseDuration } from 'tinyduration';
 import { en, type MessageKey, zhCN } from './messages.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -9,16 +10,49 @@ const TABLES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zhCN }
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
+/** `{n|one|other}`: the singular or plural form by the plural rules of the language. */
+const PLURAL = /\{(\w+)\|([^|{}]*)\|([^|{}]*)\}/g;
+
 export function translator(locale: Locale): Translate {
   const table = TABLES[locale];
+  const rules = new Intl.PluralRules(locale);
   return (key, vars) => {
     const text = table[key];
-    return vars
-      ? text.replace(/\{(\w+)\}/g, (whole, name: string) =>
-          name in vars ? String(vars[name]) : whole,
-        )
-      : text;
+    if (!vars) return text;
+    return text
+      .replace(PLURAL, (whole, name: string, one: string, other: string) =>
+        name in vars ? (rules.select(Number(vars[name])) === 'one' ? one : other) : whole,
+      )
+      .replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
   };
+}
+
+/**
+ * An ISO 8601 duration in words: `P1D` → "1 day", `P1DT12H` → "1 day and 12 hours",
+ * `PT90M` → "90 minutes"; the text as given when it does not parse.
+ */
+export function humanDuration(t: Translate, text: string): string {
+  let d: ReturnType<typeof parseDuration>;
+  try {
+    d = parseDuration(text);
+  } catch {
+    return text;
+  }
+  const parts = (
+    [
+      ['duration.years', d.years],
+      ['duration.months', d.months],
+      ['duration.weeks', d.weeks],
+      ['duration.days', d.days],
+      ['duration.hours', d.hours],
+      ['duration.minutes', d.minutes],
+      ['duration.seconds', d.seconds],
+    ] as const
+  )
+    .filter(([, n]) => n !== undefined && n > 0)
+    .map(([key, n]) => t(key, { n: n! }));
+  if (parts.length === 0) return text;
+  return parts.reduce((a, b) => t('duration.and', { a, b }));
 }
 
 /** The strings of these keys, for the uploader script. */

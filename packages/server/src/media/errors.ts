@@ -1,5 +1,5 @@
 // Why a file was refused. The upload service maps each reason to the contract's error
-// (CONTRACT.md §2, §4); nothing here knows about HTTP.
+// (docs/api.md §2, §4); nothing here knows about HTTP.
 export type MediaErrorReason =
   | 'unknown-type'
   | 'unsupported-type'

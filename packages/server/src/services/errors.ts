@@ -16,10 +16,11 @@ export type RefusalReason =
   | 'invalid-category'
   | 'invalid-expiration'
   | 'rate-limited'
+  | 'quota-exceeded'
   | 'shutting-down';
 
 export interface RefusalDetail {
-  /** file-too-big: the limit that applied. */
+  /** file-too-big: the limit that applied; quota-exceeded: the user's quota. */
   maxMb?: number;
   /** rate-limited: the window's limit, its unit, and seconds until it resets. */
   limit?: number;

@@ -12,6 +12,11 @@ export interface Instance {
   sessionSecret: string;
   /** Set only on the start that created the admin with a generated key, to print it once. */
   generatedAdminKey: string | null;
+  /**
+   * UPSHOT_ADMIN_KEY is set but is no key of anyone: it only counts at first start, so
+   * the start says so rather than ignore it silently.
+   */
+  adminKeyIgnored: boolean;
 }
 
 /**
@@ -21,7 +26,7 @@ export interface Instance {
  */
 export async function initInstance(
   config: Config,
-  repos: Pick<Repositories, 'settings' | 'users'>,
+  repos: Pick<Repositories, 'settings' | 'users' | 'keys'>,
   now = new Date(),
 ): Promise<Instance> {
   const salt =
@@ -34,12 +39,13 @@ export async function initInstance(
     randomBytes(32).toString('base64url'),
   );
   let generatedAdminKey: string | null = null;
+  let created = false;
   // Several instances may start at once on an empty database: the first to create the
   // admin wins (its name is unique), the others carry on without printing a key.
   if ((await repos.users.count()) === 0) {
     // The admin is user 1, so its generated key can carry its encoded id.
     const key = config.adminKey ?? generateUserKey(ids.encode(1));
-    const created = await repos.users
+    created = await repos.users
       .createWithKey({
         username: 'admin',
         isAdmin: true,
@@ -53,5 +59,9 @@ export async function initInstance(
       );
     if (created && config.adminKey === undefined) generatedAdminKey = key;
   }
-  return { ids, guestKey, sessionSecret, generatedAdminKey };
+  const adminKeyIgnored =
+    config.adminKey !== undefined &&
+    !created &&
+    (await repos.keys.find(hashSecret(config.adminKey))) === null;
+  return { ids, guestKey, sessionSecret, generatedAdminKey, adminKeyIgnored };
 }

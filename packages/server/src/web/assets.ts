@@ -2,10 +2,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The page's own files: one stylesheet and the uploader script, read once at start. */
+/**
+ * The pages' own files, read once at start: the stylesheet, the icon, and the browser
+ * scripts that packages/browser bundles into assets/ (`bun run build`; a test there checks
+ * the committed bundles are fresh).
+ */
 const FILES = {
   'upshot.css': 'text/css; charset=UTF-8',
+  'app.js': 'text/javascript; charset=UTF-8',
   'uploader.js': 'text/javascript; charset=UTF-8',
+  'favicon.svg': 'image/svg+xml',
 } as const;
 
 export type AssetName = keyof typeof FILES;
@@ -35,6 +41,18 @@ export function assetResponse(name: string): Response | null {
       'Cache-Control': 'public, max-age=31536000, immutable',
       'X-Content-Type-Options': 'nosniff',
       ETag: `"${asset.hash}"`,
+    },
+  });
+}
+
+/** `/favicon.ico`, which browsers ask for on their own (JSON replies and old ones): the SVG icon. */
+export function faviconResponse(): Response {
+  const asset = ASSETS.get('favicon.svg')!;
+  return new Response(asset.bytes, {
+    headers: {
+      'Content-Type': asset.type,
+      'Cache-Control': 'public, max-age=86400',
+      'X-Content-Type-Options': 'nosniff',
     },
   });
 }

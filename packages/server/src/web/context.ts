@@ -1,9 +1,12 @@
 import type { Config } from '../config.ts';
 import type { UserRow } from '../db/schema/index.ts';
+import { requestIdOf } from '../http/request-id.ts';
 import { safeLocalPath } from '../http/safe-path.ts';
 import { isLocale, LANG_COOKIE, type MessageKey, pickLocale, translator } from '../i18n/index.ts';
 import { parseCookies, type Sessions, type WebSession } from '../services/accounts/sessions.ts';
-import { type Html, html, htmlResponse, type PageContext, type PageOptions, page } from './html.ts';
+import { ERROR_STATUS, type ErrorKind, ErrorPage, errorTitle } from './errors/pages.tsx';
+import { type Html, htmlResponse, type PageContext, type PageOptions } from './html.ts';
+import { Layout } from './ui/layout.tsx';
 
 /** Everything a page handler knows about its request. */
 export interface WebContext extends PageContext {
@@ -23,12 +26,19 @@ const NOTICES = new Set<MessageKey>([
   'albums.saved',
   'albums.deleted',
   'edit.saved',
+  'reset.done',
+  'admin.quotaSaved',
 ]);
 
 export type FormData_ = Record<string, string[]>;
 
+/** A browser asking for a page (not an API client): it gets HTML error pages. */
+export const wantsHtml = (request: Request): boolean =>
+  (request.method === 'GET' || request.method === 'HEAD') &&
+  (request.headers.get('accept') ?? '').includes('text/html');
+
 export function createWeb(deps: { config: Config; sessions: Sessions }) {
-  const { sessions } = deps;
+  const { sessions, config } = deps;
 
   /** The context of a request with a known session (just signed in or out). */
   function contextWith(request: Request, current: WebSession): WebContext {
@@ -46,6 +56,7 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
       csrf: current.csrf,
       session: current,
       signedIn: user,
+      signupsOpen: config.signups !== 'closed',
     };
   }
 
@@ -65,28 +76,57 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
     return contextWith(request, await sessions.read(request));
   }
 
+  function render(
+    ctx: WebContext,
+    options: PageOptions,
+    body: Html,
+    status = 200,
+    extra: Record<string, string> = {},
+  ): Response {
+    const notice = ctx.url.searchParams.get('notice');
+    const shown =
+      options.notice ??
+      (notice && NOTICES.has(notice as MessageKey) ? ctx.t(notice as MessageKey) : null);
+    return htmlResponse(
+      Layout({ ctx, options: { ...options, notice: shown }, body }),
+      status,
+      baseHeaders(ctx, extra),
+    );
+  }
+
+  /**
+   * An error page in the reader's language (404, 410, 403, 500 with the request id);
+   * `status` overrides the kind's (a 503 while the database is away).
+   */
+  function errorPage(
+    ctx: WebContext,
+    kind: ErrorKind,
+    message?: string,
+    status?: number,
+  ): Response {
+    const requestId = kind === 'server' ? requestIdOf(ctx.request) : undefined;
+    return render(
+      ctx,
+      { title: errorTitle(ctx.t, kind) },
+      ErrorPage({ t: ctx.t, kind, message, requestId }),
+      status ?? ERROR_STATUS[kind],
+    );
+  }
+
+  /**
+   * The context of a request whose session cannot be read (the database failed): signed
+   * out, no cookie set, the language from the request alone. For error pages.
+   */
+  function bareContext(request: Request): WebContext {
+    return contextWith(request, { token: '', isNew: false, row: null, user: null, csrf: '' });
+  }
+
   return {
     context,
     contextWith,
-
-    /** Renders a page in the layout. */
-    render(
-      ctx: WebContext,
-      options: PageOptions,
-      body: Html,
-      status = 200,
-      extra: Record<string, string> = {},
-    ): Response {
-      const notice = ctx.url.searchParams.get('notice');
-      const shown =
-        options.notice ??
-        (notice && NOTICES.has(notice as MessageKey) ? ctx.t(notice as MessageKey) : null);
-      return htmlResponse(
-        page(ctx, { ...options, notice: shown }, body),
-        status,
-        baseHeaders(ctx, extra),
-      );
-    },
+    render,
+    errorPage,
+    bareContext,
 
     /** 303 to a local path (after a form post), carrying the session cookie when new. */
     redirect(ctx: WebContext, location: string, notice?: MessageKey): Response {
@@ -97,13 +137,7 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
       return new Response(null, { status: 303, headers });
     },
 
-    notFound(ctx: WebContext): Response {
-      return htmlResponse(
-        page(ctx, { title: ctx.t('error.title') }, htmlNotFound(ctx)),
-        404,
-        baseHeaders(ctx),
-      );
-    },
+    notFound: (ctx: WebContext): Response => errorPage(ctx, 'not-found'),
 
     /** Reads a urlencoded or multipart form body as lists of text values. */
     async form(request: Request): Promise<FormData_> {
@@ -137,10 +171,6 @@ export function createWeb(deps: { config: Config; sessions: Sessions }) {
       return new Response(null, { status: 303, headers });
     },
   };
-}
-
-function htmlNotFound(ctx: WebContext): Html {
-  return html`<h1>${ctx.t('error.title')}</h1><p>${ctx.t('error.notFound')}</p><p><a href="/">${ctx.t('nav.upload')}</a></p>`;
 }
 
 export type Web = ReturnType<typeof createWeb>;

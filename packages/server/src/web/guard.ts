@@ -1,7 +1,6 @@
 import type { Sessions } from '../services/accounts/sessions.ts';
 import { CSRF_FIELD, CSRF_HEADER } from '../services/accounts/sessions.ts';
 import type { FormData_, Web, WebContext } from './context.ts';
-import { html } from './html.ts';
 
 /**
  * The one check of who may do what on the pages: a signed-in user for their own things,
@@ -13,15 +12,19 @@ export function createGuard(deps: { web: Web; sessions: Sessions }) {
   const signInFirst = (ctx: WebContext) =>
     web.redirect(ctx, `/signin?next=${encodeURIComponent(ctx.path)}`);
 
-  const forbidden = (ctx: WebContext, title = ctx.t('error.title')) =>
-    web.render(
-      ctx,
-      { title, error: ctx.t('auth.csrf') },
-      html`<p><a href="/">${ctx.t('nav.upload')}</a></p>`,
-      403,
-    );
+  const forbidden = (ctx: WebContext) => web.errorPage(ctx, 'forbidden', ctx.t('auth.csrf'));
+
+  /** The CSRF rule: the session's token in the form field, or in the header (scripts). */
+  const validCsrf = (ctx: WebContext, form: FormData_): boolean =>
+    sessions.checkCsrf(ctx.session, form[CSRF_FIELD]?.[0] ?? ctx.request.headers.get(CSRF_HEADER));
 
   return {
+    /**
+     * For forms that answer a bad token with their own page (sign-in, sign-up, reset):
+     * the same check as `posted`, and the route decides what to show.
+     */
+    validCsrf,
+
     /** The context of a signed-in user, or the redirect to sign in. */
     async signedIn(request: Request): Promise<WebContext | Response> {
       const ctx = await web.context(request);
@@ -46,8 +49,7 @@ export function createGuard(deps: { web: Web; sessions: Sessions }) {
       const ctx = await web.context(request);
       const form = await web.form(request);
       if (!options.anyone && !ctx.signedIn) return signInFirst(ctx);
-      const token = form[CSRF_FIELD]?.[0] ?? request.headers.get(CSRF_HEADER);
-      if (!sessions.checkCsrf(ctx.session, token)) return forbidden(ctx);
+      if (!validCsrf(ctx, form)) return forbidden(ctx);
       if (options.admin && !ctx.signedIn?.isAdmin) return web.notFound(ctx);
       return { ctx, form };
     },

@@ -501,7 +501,8 @@ describe('guest uploads claimed by signing up', () => {
     });
     expect(res.headers.get('location')).toBe('/account?claimed=1');
     const account = await guest.get('/account?claimed=1');
-    expect(account.text).toContain('1 images uploaded as a guest are now in your account.');
+    // One image, said in the singular (issue 13: "1 images" was wrong English).
+    expect(account.text).toContain('1 image uploaded as a guest is now in your account.');
     const claimed = (await server.repos.images.find(
       server.instance.ids.decode(first.image.id_encoded)!,
     ))!;
@@ -541,6 +542,7 @@ describe('languages', () => {
     const zh = createAgent(server.url, { acceptLanguage: 'zh' });
     const page = await zh.get('/api-v1');
     expect(page.text).toContain(server.guestKey);
-    expect(page.text).toContain('访问密钥 ID');
+    // The guest key, named as what it is (it was mistranslated as 访问密钥 ID).
+    expect(page.text).toContain('游客 API 密钥');
   });
 });

@@ -78,6 +78,8 @@ export async function startTestServer(
     UPSHOT_DATA_DIR: dataDir,
     UPSHOT_ADMIN_KEY: ADMIN_KEY,
     UPSHOT_LOG_REQUESTS: 'false',
+    // Most tests sign people up; the invitation default is tested on its own.
+    UPSHOT_SIGNUPS: 'open',
     ...env,
   });
   const clock = options.clock ?? createClock();

@@ -181,7 +181,8 @@ describe('the web uploader in a browser', () => {
       .evaluateAll((imgs) => imgs.every((img) => (img as HTMLImageElement).naturalWidth > 0));
     expect(thumbsLoaded).toBe(true);
 
-    await page.getByRole('link', { name: /Sunset one/ }).click();
+    // The tile's link (its hover actions name the image too: "Download: Sunset one").
+    await page.getByRole('link', { name: 'Sunset one', exact: true }).click();
     await page.getByRole('heading', { name: 'Sunset one' }).waitFor();
     expect(new URL(page.url()).pathname).toStartWith('/image/Sunset-one.');
     const img = page.locator('img.media');

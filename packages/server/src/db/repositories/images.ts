@@ -5,12 +5,15 @@ import {
   desc,
   eq,
   gt,
+  gte,
   inArray,
   isNotNull,
   isNull,
   lte,
   min,
   notInArray,
+  sql,
+  sum,
 } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { liveImage } from '../live.ts';
@@ -30,7 +33,8 @@ export type PublishValues = Omit<
 
 /** Images, their delete tokens, and the outbox of files to remove when rows go. */
 export function createImagesRepository(database: Database) {
-  const { images, albums, deleteTokens, fileDeletions, sessionImages } = database.tables;
+  const { images, albums, deleteTokens, fileDeletions, sessionImages, users, imageTombstones } =
+    database.tables;
   const live = (now: Date) => liveImage(images, now);
   const first = <T>(rows: T[]): T | null => rows[0] ?? null;
 
@@ -168,13 +172,25 @@ export function createImagesRepository(database: Database) {
      * go after the row, so nothing ever points at a missing file. False when the row was
      * already gone (someone else removed it).
      */
-    remove: (row: Pick<ImageRow, 'id' | 'datePath' | 'name'>, keys: string[], now: Date) =>
+    remove: (
+      row: Pick<ImageRow, 'id' | 'datePath' | 'name' | 'status' | 'expiresAt'>,
+      keys: string[],
+      now: Date,
+    ) =>
       database.tx(async (tx) => {
         const gone = await tx
           .delete(images)
           .where(eq(images.id, row.id))
           .returning({ id: images.id });
         if (gone.length === 0) return false;
+        // A published image leaves a tombstone, so its links answer 410 and say why.
+        if (row.status === 'live') {
+          const expired = row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime();
+          await tx
+            .insert(imageTombstones)
+            .values({ id: row.id, reason: expired ? 'expired' : 'deleted', removedAt: now })
+            .onConflictDoNothing();
+        }
         await tx.insert(fileDeletions).values({
           nameKey: `images/${row.datePath}/${row.name}`,
           keys,
@@ -362,6 +378,121 @@ export function createImagesRepository(database: Database) {
       database.run((db) =>
         db.select().from(images).where(gt(images.id, afterId)).orderBy(asc(images.id)).limit(limit),
       ),
+
+    // ----- quotas and administration -----
+
+    /** Bytes of the user's live images (main files): what their storage quota counts. */
+    usedBytes: (userId: number, now: Date) =>
+      database.run(async (db) => {
+        const [row] = await db
+          .select({ bytes: sum(images.size).mapWith(Number) })
+          .from(images)
+          .where(and(eq(images.userId, userId), live(now)));
+        return Number(row?.bytes ?? 0);
+      }),
+
+    /** The user's live images: how many, and their main files' bytes. */
+    usage: (userId: number, now: Date) =>
+      database.run(async (db) => {
+        const [row] = await db
+          .select({ images: count(), bytes: sum(images.size).mapWith(Number) })
+          .from(images)
+          .where(and(eq(images.userId, userId), live(now)));
+        return { images: row?.images ?? 0, bytes: Number(row?.bytes ?? 0) };
+      }),
+
+    /** The latest live uploads of everyone, guests included, with the owner's name. */
+    listLatest: (input: { limit: number; offset: number; now: Date }) =>
+      database.run((db) =>
+        db
+          .select({ image: images, username: users.username })
+          .from(images)
+          .leftJoin(users, eq(users.id, images.userId))
+          .where(live(input.now))
+          .orderBy(desc(images.id))
+          .limit(input.limit)
+          .offset(input.offset),
+      ),
+
+    /** Live rows among these ids, whoever owns them (the admin's bulk delete). */
+    findLiveMany: (ids: number[], now: Date) =>
+      ids.length === 0
+        ? Promise.resolve([] as ImageRow[])
+        : database.run((db) =>
+            db
+              .select()
+              .from(images)
+              .where(and(inArray(images.id, ids), live(now))),
+          ),
+
+    /** A batch of a user's rows, any status: what deleting the user removes. */
+    listAllOf: (userId: number, limit: number) =>
+      database.run((db) =>
+        db
+          .select()
+          .from(images)
+          .where(eq(images.userId, userId))
+          .orderBy(asc(images.id))
+          .limit(limit),
+      ),
+
+    /**
+     * The dashboard's numbers: live images and their bytes (every stored variant), uploads
+     * per UTC day since `since` (by the upload's date folder, so no dialect's date
+     * functions are needed), and the users who store the most.
+     */
+    stats: (now: Date, since: Date, top: number) =>
+      database.run(async (db) => {
+        const [totals] = await db
+          .select({
+            images: count(),
+            bytes: sum(images.size).mapWith(Number),
+            variantBytes: sum(
+              sql`${images.thumbSize} + ${images.mediumSize} + ${images.frameSize}`,
+            ).mapWith(Number),
+          })
+          .from(images)
+          .where(live(now));
+        const perDay = await db
+          .select({ day: images.datePath, uploads: count() })
+          .from(images)
+          .where(and(eq(images.status, 'live'), gte(images.createdAt, since)))
+          .groupBy(images.datePath)
+          .orderBy(asc(images.datePath));
+        const bytes = sum(images.size).mapWith(Number);
+        const uploaders = await db
+          .select({ userId: images.userId, username: users.username, images: count(), bytes })
+          .from(images)
+          .leftJoin(users, eq(users.id, images.userId))
+          .where(live(now))
+          .groupBy(images.userId, users.username)
+          .orderBy(desc(bytes))
+          .limit(top);
+        return {
+          images: totals?.images ?? 0,
+          bytes: Number(totals?.bytes ?? 0) + Number(totals?.variantBytes ?? 0),
+          perDay: perDay.map((row) => ({
+            day: row.day.replaceAll('/', '-'),
+            uploads: row.uploads,
+          })),
+          uploaders: uploaders.map((row) => ({
+            userId: row.userId,
+            username: row.username,
+            images: row.images,
+            bytes: Number(row.bytes ?? 0),
+          })),
+        };
+      }),
+
+    /** Why a removed image's id is gone ('deleted' or 'expired'), or null when never seen. */
+    tombstone: (id: number) =>
+      database.run(async (db) => {
+        const [row] = await db
+          .select({ reason: imageTombstones.reason })
+          .from(imageTombstones)
+          .where(eq(imageTombstones.id, id));
+        return row?.reason ?? null;
+      }),
 
     /** Every row, pending ones too (tests and doctor check nothing is left behind). */
     countRows: () =>

@@ -1,4 +1,5 @@
 import type { Database } from '../database.ts';
+import { createAddressesRepository } from './addresses.ts';
 import { createAlbumsRepository } from './albums.ts';
 import { createBaselinesRepository } from './baselines.ts';
 import { createCheveretoRepository } from './chevereto.ts';
@@ -21,6 +22,7 @@ export function createRepositories(database: Database) {
     system: createSystemRepository(database),
     baselines: createBaselinesRepository(database),
     chevereto: createCheveretoRepository(database),
+    addresses: createAddressesRepository(database),
   };
 }
 

@@ -59,6 +59,19 @@ export function createKeysRepository(database: Database) {
           ).length > 0,
       ),
 
+    /** Revokes every live key of the user (admin key recovery); returns how many. */
+    revokeAll: (userId: number, now: Date) =>
+      database.run(
+        async (db) =>
+          (
+            await db
+              .update(apiKeys)
+              .set({ revokedAt: now })
+              .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+              .returning({ id: apiKeys.id })
+          ).length,
+      ),
+
     /** The user's live keys, newest first. */
     list: (userId: number) =>
       database.run((db) =>

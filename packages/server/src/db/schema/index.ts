@@ -18,3 +18,6 @@ export type BaselineFileRow = typeof pg.baselineFiles.$inferSelect;
 export type ComparisonRow = typeof pg.comparisons.$inferSelect;
 export type ComparisonFileRow = typeof pg.comparisonFiles.$inferSelect;
 export type NewComparisonFileRow = typeof pg.comparisonFiles.$inferInsert;
+export type InviteRow = typeof pg.invites.$inferSelect;
+export type PasswordResetRow = typeof pg.passwordResets.$inferSelect;
+export type BannedAddressRow = typeof pg.bannedAddresses.$inferSelect;

@@ -32,6 +32,8 @@ export const users = pgTable('users', {
   isAdmin: boolean('is_admin').notNull().default(false),
   isBanned: boolean('is_banned').notNull().default(false),
   defaultExpiration: text('default_expiration'),
+  /** Storage quota in MB set by the admin; null: the instance default (UPSHOT_USER_QUOTA_MB). */
+  quotaMb: integer('quota_mb'),
   createdAt: at('created_at').notNull(),
 });
 
@@ -326,3 +328,55 @@ export const cheveretoImports = pgTable(
     index('chevereto_imports_legacy_path').on(t.legacyPath),
   ],
 );
+
+/** Sign-up invitations made by the admin (UPSHOT_SIGNUPS=invite); only the token's hash is kept. */
+export const invites = pgTable(
+  'invites',
+  {
+    id: id(),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    note: text('note'),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+    usedBy: integer('used_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('invites_token_hash').on(t.tokenHash)],
+);
+
+/** One-time password reset links the admin makes for a user; only the token's hash is kept. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: id(),
+    tokenHash: text('token_hash').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: at('created_at').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+  },
+  (t) => [
+    uniqueIndex('password_resets_token_hash').on(t.tokenHash),
+    index('password_resets_user').on(t.userId),
+  ],
+);
+
+/** Client addresses the admin banned from guest uploads. */
+export const bannedAddresses = pgTable('banned_addresses', {
+  address: text('address').primaryKey(),
+  note: text('note'),
+  createdAt: at('created_at').notNull(),
+});
+
+/**
+ * What became of a removed image's id: deleted, or expired. The viewer answers 410 Gone
+ * for these instead of 404, and says which (one small row per removed image).
+ */
+export const imageTombstones = pgTable('image_tombstones', {
+  id: integer('id').primaryKey(),
+  reason: text('reason', { enum: ['deleted', 'expired'] }).notNull(),
+  removedAt: at('removed_at').notNull(),
+});

@@ -26,6 +26,8 @@ export const users = sqliteTable('users', {
   isBanned: integer('is_banned', { mode: 'boolean' }).notNull().default(false),
   /** ISO 8601 duration applied to this user's uploads when a request names none. */
   defaultExpiration: text('default_expiration'),
+  /** Storage quota in MB set by the admin; null: the instance default (UPSHOT_USER_QUOTA_MB). */
+  quotaMb: integer('quota_mb'),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
 });
 
@@ -339,3 +341,55 @@ export const cheveretoImports = sqliteTable(
     index('chevereto_imports_legacy_path').on(t.legacyPath),
   ],
 );
+
+/** Sign-up invitations made by the admin (UPSHOT_SIGNUPS=invite); only the token's hash is kept. */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    note: text('note'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    usedBy: integer('used_by').references(() => users.id, { onDelete: 'set null' }),
+  },
+  (t) => [uniqueIndex('invites_token_hash').on(t.tokenHash)],
+);
+
+/** One-time password reset links the admin makes for a user; only the token's hash is kept. */
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    uniqueIndex('password_resets_token_hash').on(t.tokenHash),
+    index('password_resets_user').on(t.userId),
+  ],
+);
+
+/** Client addresses the admin banned from guest uploads. */
+export const bannedAddresses = sqliteTable('banned_addresses', {
+  address: text('address').primaryKey(),
+  note: text('note'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/**
+ * What became of a removed image's id: deleted, or expired. The viewer answers 410 Gone
+ * for these instead of 404, and says which (one small row per removed image).
+ */
+export const imageTombstones = sqliteTable('image_tombstones', {
+  id: integer('id').primaryKey(),
+  reason: text('reason', { enum: ['deleted', 'expired'] }).notNull(),
+  removedAt: integer('removed_at', { mode: 'timestamp_ms' }).notNull(),
+});

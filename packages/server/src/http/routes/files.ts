@@ -1,4 +1,4 @@
-// GET /images/YYYY/MM/DD/<file>: the stored files, with the headers of CONTRACT.md §8.
+// GET /images/YYYY/MM/DD/<file>: the stored files, with the headers of docs/api.md §8.
 // A file of an image in a private album is served only to the album's owner, and never
 // cached by anyone in between (README: Security).
 import { ApiErrors } from '@upshot/schema';

@@ -8,7 +8,7 @@ import { isReceivedFile, type ReceivedFile } from '../form.ts';
 export type WireValue = string | ReceivedFile;
 export type WireParams = Record<string, WireValue | undefined>;
 
-/** The upload parameters after every contract check (CONTRACT.md §2). */
+/** The upload parameters after every contract check (docs/api.md §2). */
 export interface UploadRequest {
   source: SourceInput;
   /** The request used imgbb's `image` instead of `source`. */

@@ -265,7 +265,7 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
         duplicate: outcome.duplicate,
         seconds: (performance.now() - started) / 1000,
       });
-      const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now());
+      const image = presentImage(outcome.row, present, outcome.deleteToken, deps.now(), outcome);
       if (dialect === 'imgbb-api') {
         return jsonResponse(presentImgbb(image, outcome.row, deps.now()));
       }

@@ -23,7 +23,9 @@ export type AccountError =
   | 'password-short'
   | 'username-taken'
   | 'wrong'
-  | 'current-password-wrong';
+  | 'current-password-wrong'
+  | 'signups-closed'
+  | 'invite-invalid';
 
 export type AccountResult = { ok: true; user: UserRow } | { ok: false; error: AccountError };
 
@@ -32,45 +34,77 @@ export function createAccounts(deps: {
   repos: Pick<Repositories, 'users' | 'keys'>;
   throttle: SignInThrottle;
   now: () => Date;
+  /** UPSHOT_SIGNUPS: open to anyone, by an admin's invitation only, or closed. */
+  signups?: 'open' | 'invite' | 'closed';
 }) {
   const { repos } = deps;
+  const signups = deps.signups ?? 'open';
+
+  async function createAccount(input: {
+    username: string;
+    email: string;
+    password: string;
+  }): Promise<AccountResult> {
+    const username = input.username.trim();
+    const email = input.email.trim();
+    if (!USERNAME.test(username)) return { ok: false, error: 'username-invalid' };
+    if (email !== '' && (email.length > 254 || !EMAIL.test(email)))
+      return { ok: false, error: 'email-invalid' };
+    if (input.password.length < MIN_PASSWORD || input.password.length > MAX_PASSWORD) {
+      return { ok: false, error: 'password-short' };
+    }
+    // Usernames are public, so a taken one may say so. An email address that is already
+    // registered is not attached (it stays with its owner) and the answer is the same as
+    // for a free one, so sign-up never tells whether an address has an account
+    // (README: Accounts).
+    if (await repos.users.findByLogin(username)) return { ok: false, error: 'username-taken' };
+    const freeEmail = email !== '' && !(await repos.users.findByLogin(email)) ? email : null;
+    const passwordHash = await hashPassword(input.password);
+    const create = (withEmail: string | null) =>
+      repos.users.create({ username, email: withEmail, passwordHash, now: deps.now() });
+    try {
+      return { ok: true, user: await create(freeEmail) };
+    } catch {
+      // Lost a race: the unique index said no to the name, or to the address.
+    }
+    if (freeEmail === null || (await repos.users.findByLogin(username))) {
+      return { ok: false, error: 'username-taken' };
+    }
+    try {
+      return { ok: true, user: await create(null) };
+    } catch {
+      return { ok: false, error: 'username-taken' };
+    }
+  }
 
   return {
+    /** UPSHOT_SIGNUPS, for the pages to say what sign-up needs. */
+    signups,
+
+    /**
+     * Creates an account when sign-ups allow it: open, or by invitation with the token of
+     * an unused, unexpired invitation link, which the new account uses up (README:
+     * Administration). A failed sign-up gives the invitation back.
+     */
     async register(input: {
       username: string;
       email: string;
       password: string;
+      invite?: string;
     }): Promise<AccountResult> {
-      const username = input.username.trim();
-      const email = input.email.trim();
-      if (!USERNAME.test(username)) return { ok: false, error: 'username-invalid' };
-      if (email !== '' && (email.length > 254 || !EMAIL.test(email)))
-        return { ok: false, error: 'email-invalid' };
-      if (input.password.length < MIN_PASSWORD || input.password.length > MAX_PASSWORD) {
-        return { ok: false, error: 'password-short' };
+      if (signups === 'closed') return { ok: false, error: 'signups-closed' };
+      if (signups === 'open') return createAccount(input);
+      const token = input.invite ?? '';
+      const invite = /^[A-Za-z0-9_-]{32}$/.test(token)
+        ? await repos.users.findInvite(hashSecret(token), deps.now())
+        : null;
+      if (!invite || !(await repos.users.takeInvite(invite.id, deps.now()))) {
+        return { ok: false, error: 'invite-invalid' };
       }
-      // Usernames are public, so a taken one may say so. An email address that is already
-      // registered is not attached (it stays with its owner) and the answer is the same as
-      // for a free one, so sign-up never tells whether an address has an account
-      // (README: Accounts).
-      if (await repos.users.findByLogin(username)) return { ok: false, error: 'username-taken' };
-      const freeEmail = email !== '' && !(await repos.users.findByLogin(email)) ? email : null;
-      const passwordHash = await hashPassword(input.password);
-      const create = (withEmail: string | null) =>
-        repos.users.create({ username, email: withEmail, passwordHash, now: deps.now() });
-      try {
-        return { ok: true, user: await create(freeEmail) };
-      } catch {
-        // Lost a race: the unique index said no to the name, or to the address.
-      }
-      if (freeEmail === null || (await repos.users.findByLogin(username))) {
-        return { ok: false, error: 'username-taken' };
-      }
-      try {
-        return { ok: true, user: await create(null) };
-      } catch {
-        return { ok: false, error: 'username-taken' };
-      }
+      const result = await createAccount(input);
+      if (result.ok) await repos.users.markInviteUsedBy(invite.id, result.user.id);
+      else await repos.users.releaseInvite(invite.id);
+      return result;
     },
 
     /**

@@ -82,6 +82,11 @@ export function createSessions(deps: {
       const token = parseCookies(request.headers.get('cookie')).get(cookieName) ?? '';
       if (!issued(token)) return fresh();
       const found = await repos.users.findSession(hashSecret(token), deps.now());
+      // A banned user is signed out at once, whatever their cookie (README: Administration).
+      if (found?.user?.isBanned) {
+        await repos.users.deleteSession(found.session.id);
+        return fresh();
+      }
       return {
         token,
         isNew: false,

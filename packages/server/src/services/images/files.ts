@@ -1,7 +1,7 @@
+import { VariantInfix, type VariantKind, variantFilename } from '@upshot/schema';
 import type { ImageRow } from '../../db/schema/index.ts';
 
-/** The suffix of each variant's file name (`name.th.jpeg`). */
-export type VariantKind = 'image' | 'thumb' | 'medium' | 'frame';
+export type { VariantKind };
 
 export interface VariantFile {
   kind: VariantKind;
@@ -13,8 +13,6 @@ export interface VariantFile {
   key: string;
 }
 
-const infix: Record<VariantKind, string> = { image: '', thumb: '.th', medium: '.md', frame: '.fr' };
-
 export const storageKey = (datePath: string, filename: string): string =>
   `images/${datePath}/${filename}`;
 
@@ -25,8 +23,8 @@ function variant(
   mime: string,
   size: number,
 ): VariantFile {
-  const name = `${row.name}${infix[kind]}`;
-  const filename = `${name}.${extension}`;
+  const name = `${row.name}${VariantInfix[kind]}`;
+  const filename = variantFilename(row.name, kind, extension);
   return { kind, name, extension, filename, mime, size, key: storageKey(row.datePath, filename) };
 }
 
@@ -64,12 +62,12 @@ export function candidateNames(filename: string): string[] {
  * to remove when an upload is abandoned half-way (a thumb written, the medium not).
  */
 export function plannedKeys(row: ImageRow): string[] {
-  const key = (infix: string, extension: string | null) =>
-    extension ? storageKey(row.datePath, `${row.name}${infix}.${extension}`) : null;
+  const key = (kind: VariantKind, extension: string | null) =>
+    extension ? storageKey(row.datePath, variantFilename(row.name, kind, extension)) : null;
   return [
-    key('', row.extension),
-    key('.th', row.thumbExtension),
-    key('.md', row.mediumExtension ?? row.thumbExtension),
-    row.type === 'video' ? key('.fr', 'jpeg') : null,
+    key('image', row.extension),
+    key('thumb', row.thumbExtension),
+    key('medium', row.mediumExtension ?? row.thumbExtension),
+    row.type === 'video' ? key('frame', 'jpeg') : null,
   ].filter((k): k is string => k !== null);
 }

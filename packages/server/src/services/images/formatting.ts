@@ -1,15 +1,5 @@
-/** Decimal units, one decimal with a trailing .0 dropped: 3011299 → "3 MB". */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (Number(value.toFixed(1)) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
-}
+// size_formatted and the *_html escaping are the contract's, shared with the client.
+export { escapeHtml, formatSize } from '@upshot/schema';
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -32,15 +22,6 @@ export const formatDuration = (seconds: number): string =>
 export function truncateTitle(title: string): string {
   const chars = [...title];
   return chars.length <= 28 ? title : `${chars.slice(0, 25).join('').trimEnd()}...`;
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#039;');
 }
 
 export function howLongAgo(then: Date, now: Date): string {

@@ -5,6 +5,8 @@ import {
   type Image,
   type ImageVariant,
   type ImgbbSuccess,
+  mediumDisplaySize,
+  VariantSizes,
 } from '@upshot/schema';
 import type { ImageRow } from '../../db/schema/index.ts';
 import { seoSlug } from '../uploads/naming.ts';
@@ -28,7 +30,7 @@ export interface PresentContext {
   routeVideo: string;
 }
 
-/** The viewer paths of an image (CONTRACT.md §3). */
+/** The viewer paths of an image (docs/api.md §3). */
 export function viewerPaths(row: ImageRow, ctx: PresentContext) {
   const route = row.type === 'video' ? ctx.routeVideo : ctx.routeImage;
   const id = ctx.ids.encode(row.id);
@@ -64,6 +66,8 @@ export function presentImage(
   ctx: PresentContext,
   deleteToken: string,
   now: Date,
+  /** What the upload did besides storing (a guest's expiration capped to the policy). */
+  outcome: { expirationCapped?: boolean } = {},
 ): Image {
   const files = variantsOf(row);
   const find = (kind: VariantFile['kind']) => files.find((file) => file.kind === kind);
@@ -76,9 +80,13 @@ export function presentImage(
 
   let display = { url: fileUrl(ctx, frame ?? main), width: row.width, height: row.height };
   if (medium) {
-    display = { url: fileUrl(ctx, medium), width: 500, height: Math.round(500 / ratio) };
+    display = { url: fileUrl(ctx, medium), ...mediumDisplaySize(row.width, row.height) };
   } else if (thumb && row.type === 'image' && row.size > 200_000) {
-    display = { url: fileUrl(ctx, thumb), width: 320, height: 320 };
+    display = {
+      url: fileUrl(ctx, thumb),
+      width: VariantSizes.thumb,
+      height: VariantSizes.thumb,
+    };
   }
 
   const chain =
@@ -122,6 +130,7 @@ export function presentImage(
     medium_size: medium?.size ?? 0,
     frame_size: frame?.size ?? 0,
     expiration_date_gmt: row.expiresAt ? formatGmt(row.expiresAt) : null,
+    expiration_capped: outcome.expirationCapped ? 1 : 0,
     likes: 0,
     is_animated: row.isAnimated ? 1 : 0,
     is_approved: 1,
@@ -161,7 +170,7 @@ export function presentImage(
   return image;
 }
 
-/** imgbb's own `POST /1/upload` reply (CONTRACT.md §6). */
+/** imgbb's own `POST /1/upload` reply (docs/api.md §6). */
 export function presentImgbb(image: Image, row: ImageRow, now: Date): ImgbbSuccess {
   const file = (v: Image['image'] | Image['thumb']) =>
     v.filename === null

@@ -35,7 +35,7 @@ export function durationSeconds(text: string, now: Date): number {
 }
 
 /**
- * `expiration` (CONTRACT.md §7): seconds to live, or null for none. Digits are seconds;
+ * `expiration` (docs/api.md §7): seconds to live, or null for none. Digits are seconds;
  * otherwise an ISO 8601 duration. Clamped to 5 minutes .. 1 year; a duration beyond
  * Limits.expirationSaneMaxSeconds (100 years) is not a wish to clamp but a mistake or an
  * attack, and is refused, as is anything that is not a duration.

@@ -10,7 +10,7 @@ const stem = (filename: string): string => {
 const stripAccents = (text: string): string => text.normalize('NFD').replace(/\p{M}+/gu, '');
 
 /**
- * The stored file's name (CONTRACT.md §3 `name`), without extension. A name may not end
+ * The stored file's name (docs/api.md §3 `name`), without extension. A name may not end
  * in a variant's infix (`.th`, `.md`, `.fr`): `a.th.png` would then be both the main file
  * of `a.th` and the thumb of `a`, so such a name ends in `-th` instead.
  */
@@ -65,7 +65,7 @@ export function parseTags(text: string | undefined): string[] {
   return [...tags];
 }
 
-/** The viewer slug of a title (CONTRACT.md §3 `url_viewer`); empty when nothing is left. */
+/** The viewer slug of a title (docs/api.md §3 `url_viewer`); empty when nothing is left. */
 export function seoSlug(title: string): string {
   const text = title
     .replace(/[\\/~&!'"?]/g, '')

@@ -11,7 +11,7 @@ import { Limits } from '@upshot/schema';
 import type { Config } from '../../config.ts';
 import type { PublishValues } from '../../db/repositories/images.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
-import type { ImageRow, NewImageRow } from '../../db/schema/index.ts';
+import type { ImageRow, NewImageRow, UserRow } from '../../db/schema/index.ts';
 import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
 import { md5 } from '../../media/hash.ts';
 import { type EncodedFile, processImage, readImageHeader } from '../../media/image.ts';
@@ -32,7 +32,7 @@ import { randomFilename, readSource, type SourceInput, type UploadSource } from 
 
 export interface UploadServiceDeps {
   config: Config;
-  repos: Pick<Repositories, 'images' | 'albums'>;
+  repos: Pick<Repositories, 'images' | 'albums' | 'addresses'>;
   storage: Storage;
   queue: WorkQueue;
   deleter: ImageDeleter;
@@ -65,6 +65,8 @@ export interface UploadOutcome {
   /** The plain delete token, shown once in the reply. */
   deleteToken: string;
   duplicate: boolean;
+  /** A guest asked for a longer life (or none) and got the guest policy instead (README). */
+  expirationCapped: boolean;
 }
 
 /** The stored files of one upload before they have a name. */
@@ -200,17 +202,41 @@ export function createUploadService(deps: UploadServiceDeps) {
     });
   }
 
-  function expiresAt(command: UploadCommand, now: Date): Date | null {
+  function expiresAt(command: UploadCommand, now: Date): { at: Date | null; capped: boolean } {
     const { principal } = command;
     let seconds = parseExpiration(command.expiration, now);
     if (principal.kind === 'user' && seconds === null && command.expiration === undefined) {
       const fallback = principal.user.defaultExpiration;
       if (fallback) seconds = parseExpiration(fallback, now);
     }
+    let capped = false;
     if (principal.kind === 'guest') {
-      seconds = applyGuestPolicy(seconds, Math.round(durationSeconds(config.guestExpiration, now)));
+      const policy = Math.round(durationSeconds(config.guestExpiration, now));
+      const asked = seconds;
+      seconds = applyGuestPolicy(seconds, policy);
+      // Asking for nothing is not asking for more: only an explicit longer wish is capped.
+      capped = command.expiration !== undefined && (asked === null || asked > policy);
     }
-    return seconds === null ? null : new Date(now.getTime() + seconds * 1000);
+    return { at: seconds === null ? null : new Date(now.getTime() + seconds * 1000), capped };
+  }
+
+  /**
+   * Quota (README: Quotas): a user's live main files plus this one may not pass their quota
+   * (their own, else UPSHOT_USER_QUOTA_MB; 0 or none: no quota). The admin has none. A
+   * re-upload of bytes they already have stores nothing, so it is let through.
+   */
+  async function checkQuota(
+    user: UserRow,
+    incoming: number,
+    duplicateOf: () => Promise<ImageRow | null>,
+    now: Date,
+  ): Promise<void> {
+    const quotaMb = user.quotaMb ?? config.userQuotaMb;
+    if (user.isAdmin || !(quotaMb > 0)) return;
+    const used = await repos.images.usedBytes(user.id, now);
+    if (used + incoming <= quotaMb * 1_000_000) return;
+    if (await duplicateOf()) return;
+    throw new Refusal('quota-exceeded', { maxMb: quotaMb });
   }
 
   /** The first bytes, enough to tell the type. */
@@ -250,7 +276,7 @@ export function createUploadService(deps: UploadServiceDeps) {
   const duplicateOf = async (row: ImageRow): Promise<UploadOutcome> => {
     const deleteToken = generateDeleteToken();
     await repos.images.addDeleteToken(row.id, hashSecret(deleteToken));
-    return { row, deleteToken, duplicate: true };
+    return { row, deleteToken, duplicate: true, expirationCapped: false };
   };
 
   return {
@@ -262,6 +288,10 @@ export function createUploadService(deps: UploadServiceDeps) {
       const now = deps.now();
       const user = principal.kind === 'user' ? principal.user : null;
       if (user?.isBanned) throw new Refusal('request-denied');
+      // An address the admin banned may not upload as a guest (README: Administration).
+      if (!user && command.clientIp && (await repos.addresses.isBanned(command.clientIp))) {
+        throw new Refusal('request-denied');
+      }
 
       if (command.albumId !== undefined) {
         const album = await repos.albums.find(command.albumId);
@@ -273,7 +303,8 @@ export function createUploadService(deps: UploadServiceDeps) {
       ) {
         throw new Refusal('invalid-category');
       }
-      const expiry = expiresAt(command, now);
+      const expiration = expiresAt(command, now);
+      const expiry = expiration.at;
 
       const maxMb = user ? config.maxUploadMbUser : config.maxUploadMbGuest;
       const source = await readSource(command.source, {
@@ -288,6 +319,20 @@ export function createUploadService(deps: UploadServiceDeps) {
         fetchOptions: { allowPrivate: config.fetchAllowPrivate, timeoutMs: config.fetchTimeoutMs },
       });
       checkAborted(signal);
+      if (user) {
+        await checkQuota(
+          user,
+          source.size,
+          () =>
+            repos.images.findDuplicate({
+              userId: user.id,
+              uploadMd5: source.md5,
+              requestedWidth: command.width ?? null,
+              now,
+            }),
+          now,
+        );
+      }
 
       const type = await sniffType(await head(source)).catch((error: unknown) => {
         // Not media: with UPSHOT_FILE_UPLOADS on, an allowed extension makes it a stored file.
@@ -446,7 +491,12 @@ export function createUploadService(deps: UploadServiceDeps) {
         };
         const deleteToken = generateDeleteToken();
         const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
-        return { row: published, deleteToken, duplicate: false };
+        return {
+          row: published,
+          deleteToken,
+          duplicate: false,
+          expirationCapped: expiration.capped,
+        };
       } catch (error) {
         // Nobody has the URLs yet: the pending row goes, with whatever files it had.
         await deps.deleter.delete(row).catch(() => {});

@@ -44,7 +44,7 @@ export interface SourceContext {
 
 const tooBig = (ctx: SourceContext) => new Refusal('file-too-big', { maxMb: ctx.maxMb });
 
-/** A string that parses as an absolute http(s) URL is a URL source (CONTRACT.md §2). */
+/** A string that parses as an absolute http(s) URL is a URL source (docs/api.md §2). */
 export function isHttpUrl(text: string): boolean {
   if (!/^https?:\/\//i.test(text)) return false;
   return URL.canParse(text);

@@ -3,22 +3,15 @@ import { Elysia } from 'elysia';
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { AlbumRow, ImageRow } from '../../db/schema/index.ts';
 import { jsonResponse } from '../../http/api-error.ts';
-import type { MessageKey } from '../../i18n/index.ts';
 import { CSRF_HEADER } from '../../services/accounts/sessions.ts';
 import type { ImageDeleter } from '../../services/images/deleter.ts';
 import { type PresentContext, viewerPaths } from '../../services/images/present.ts';
 import { cutTitle, parseTags, TooManyTagsError } from '../../services/uploads/naming.ts';
 import { type FormData_, field, type Web, type WebContext } from '../context.ts';
 import type { Guard } from '../guard.ts';
-import { deletePanel, imageVisible } from '../viewer/pages.ts';
-import {
-  accountPage,
-  albumPage,
-  categoriesPage,
-  editImagePage,
-  PRIVACIES,
-  type Privacy,
-} from './pages.ts';
+import { imageVisible } from '../ui/media.ts';
+import { DeletePanel } from '../viewer/pages.tsx';
+import { AccountPage, AlbumPage, EditImagePage, PRIVACIES, type Privacy } from './pages.tsx';
 
 export interface AlbumRoutesDeps {
   web: Web;
@@ -27,6 +20,8 @@ export interface AlbumRoutesDeps {
   present: PresentContext;
   deleter: ImageDeleter;
   now: () => Date;
+  /** UPSHOT_USER_QUOTA_MB, shown beside the user's storage use. */
+  userQuotaMb: number;
 }
 
 /** The last `.`-separated part of a path reference (`seo-words.<id>` or `<id>`). */
@@ -93,12 +88,17 @@ export function albumRoutes(deps: AlbumRoutesDeps) {
       return web.render(
         ctx,
         { title: ctx.t('albums.title') },
-        accountPage(ctx, {
+        AccountPage({
+          ctx,
           albums: await summaries(user.id),
           images: await repos.images.listUserImages(user.id, deps.now()),
           present,
           claimed: Number.isSafeInteger(claimed) ? claimed : 0,
           message,
+          usage: {
+            bytes: await repos.images.usedBytes(user.id, deps.now()),
+            quotaMb: user.isAdmin ? 0 : (user.quotaMb ?? deps.userQuotaMb),
+          },
         }),
       );
     })
@@ -173,7 +173,7 @@ export function albumRoutes(deps: AlbumRoutesDeps) {
       return web.render(
         ctx,
         { title: album.name },
-        albumPage(ctx, { album, owner, images, present, isOwner }),
+        AlbumPage({ ctx, album, owner, images, present, isOwner }),
       );
     })
     .post('/album/:ref/edit', async ({ request, params }) => {
@@ -210,7 +210,8 @@ export function albumRoutes(deps: AlbumRoutesDeps) {
       return web.render(
         ctx,
         { title: ctx.t('edit.title', { title: row.title }) },
-        editImagePage(ctx, {
+        EditImagePage({
+          ctx,
           row,
           albums,
           categories: await repos.albums.listCategories(),
@@ -260,7 +261,7 @@ export function albumRoutes(deps: AlbumRoutesDeps) {
       return web.render(
         ctx,
         { title: ctx.t('delete.title', { title: row.title }) },
-        deletePanel(ctx, row, present, '', true),
+        DeletePanel({ ctx, row, present, action: '', withCsrf: true }),
       );
     })
     .post('/edit/image/:ref/delete', async ({ request, params }) => {
@@ -271,40 +272,5 @@ export function albumRoutes(deps: AlbumRoutesDeps) {
       if (!row) return web.notFound(ctx);
       await deleter.delete(row);
       return web.redirect(ctx, '/account', 'upload.deleted');
-    })
-    .get('/admin/categories', async ({ request }) => {
-      const ctx = await guard.admin(request);
-      if (ctx instanceof Response) return ctx;
-      return web.render(
-        ctx,
-        { title: ctx.t('categories.title') },
-        categoriesPage(ctx, await repos.albums.listCategories()),
-      );
-    })
-    .post('/admin/categories', async ({ request }) => {
-      const got = await guard.posted(request, { admin: true });
-      if (got instanceof Response) return got;
-      const { ctx, form } = got;
-      const name = field(form, 'name').slice(0, 64);
-      const urlKey = field(form, 'url_key').toLowerCase();
-      let error: MessageKey | null = null;
-      if (name === '' || !/^[a-z0-9-]{1,64}$/.test(urlKey)) error = 'categories.invalid';
-      else if (await repos.albums.findCategoryByUrlKey(urlKey)) error = 'categories.taken';
-      if (error) {
-        return web.render(
-          ctx,
-          { title: ctx.t('categories.title'), error: ctx.t(error) },
-          categoriesPage(ctx, await repos.albums.listCategories()),
-          400,
-        );
-      }
-      await repos.albums.createCategory(name, urlKey);
-      return web.redirect(ctx, '/admin/categories');
-    })
-    .post('/admin/categories/:id/delete', async ({ request, params }) => {
-      const got = await guard.posted(request, { admin: true });
-      if (got instanceof Response) return got;
-      if (/^\d{1,9}$/.test(params.id)) await repos.albums.removeCategory(Number(params.id));
-      return web.redirect(got.ctx, '/admin/categories');
     });
 }

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { buildOpenApi } from '../../http/openapi.ts';
 import type { Instance } from '../../services/instance.ts';
 import type { Web } from '../context.ts';
-import { apiDocsPage, apiV1Page } from './pages.ts';
+import { apiDocsPage, apiV1Page } from './pages.tsx';
 
 /** The API explained for people: /api-v1, and /api/docs rendered from the OpenAPI document. */
 export function docsRoutes(

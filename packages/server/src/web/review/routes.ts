@@ -2,7 +2,7 @@ import { Elysia } from 'elysia';
 import type { ReviewService } from '../../services/review/service.ts';
 import type { Web } from '../context.ts';
 import { reviewAssetResponse } from './assets.ts';
-import { reviewPage } from './page.ts';
+import { reviewPage } from './page.tsx';
 
 /**
  * The review page of one pull request run, `/compare/<id>`: every changed screenshot side by

@@ -8,11 +8,12 @@ import { generateUserKey, hashSecret } from '../../services/keys.ts';
 import { ACCOUNT_MESSAGES } from '../accounts/routes.ts';
 import { field, type Web, type WebContext } from '../context.ts';
 import type { Guard } from '../guard.ts';
-import { clientSnippets, EXPIRATIONS, settingsPage, sharexConfig } from './pages.ts';
+import { clientSnippets, sharexConfig } from './clients.ts';
+import { EXPIRATIONS, SettingsPage } from './pages.tsx';
 
 export interface SettingsRoutesDeps {
   config: Config;
-  repos: Pick<Repositories, 'users' | 'keys'>;
+  repos: Pick<Repositories, 'users' | 'keys' | 'images'>;
   instance: Instance;
   web: Web;
   guard: Guard;
@@ -29,21 +30,25 @@ export function settingsRoutes(deps: SettingsRoutesDeps) {
     extra: { newKey?: { label: string; key: string }; error?: MessageKey; status?: number } = {},
   ) {
     const user = (await repos.users.find(ctx.signedIn!.id))!;
-    const view = settingsPage(ctx, {
-      user,
-      keys: await repos.keys.list(user.id),
-      encodeKeyId: (id) => instance.ids.encode(id),
-      newKey: extra.newKey ?? null,
-      endpoint: `${config.baseUrl}/api/1/upload`,
+    const now = deps.now();
+    const body = SettingsPage({
+      ctx,
+      view: {
+        user,
+        keys: await repos.keys.list(user.id),
+        encodeKeyId: (id) => instance.ids.encode(id),
+        newKey: extra.newKey ?? null,
+        endpoint: `${config.baseUrl}/api/1/upload`,
+        usage: {
+          ...(await repos.images.usage(user.id, now)),
+          quotaMb: user.isAdmin ? 0 : (user.quotaMb ?? config.userQuotaMb),
+        },
+      },
     });
     return web.render(
       ctx,
-      {
-        title: ctx.t('settings.title'),
-        head: view.head,
-        error: extra.error ? ctx.t(extra.error) : null,
-      },
-      view.body,
+      { title: ctx.t('settings.title'), error: extra.error ? ctx.t(extra.error) : null },
+      body,
       extra.status ?? 200,
     );
   }

@@ -9,7 +9,8 @@ import type { ImageDeleter } from '../../services/images/deleter.ts';
 import { type PresentContext, viewerPaths } from '../../services/images/present.ts';
 import type { Instance } from '../../services/instance.ts';
 import { hashSecret } from '../../services/keys.ts';
-import type { ImagePages } from './pages.ts';
+import { wantsHtml } from '../context.ts';
+import type { ImagePages } from './pages.tsx';
 
 export interface ViewerRoutesDeps {
   config: Config;
@@ -24,11 +25,21 @@ export interface ViewerRoutesDeps {
   chevereto?: Pick<Chevereto, 'verifyDeletePassword'>;
 }
 
-const notFound = () => errorResponse(ApiErrors.notFound, false, { 'Cache-Control': 'no-store' });
+const notFoundJson = () =>
+  errorResponse(ApiErrors.notFound, false, { 'Cache-Control': 'no-store' });
 
 /** Viewer pages (`/image/<slug>.<id>`, short `/image/<id>`) and delete links. */
 export function viewerRoutes(deps: ViewerRoutesDeps) {
   const { config, repos, instance, present, deleter, pages } = deps;
+
+  /**
+   * A dead link: a browser gets a page in its language (410 when the image was deleted or
+   * expired, else 404); API clients keep the contract's envelope.
+   */
+  const notFound = (request: Request, encoded: string): Promise<Response> | Response => {
+    if (!wantsHtml(request)) return notFoundJson();
+    return pages.gone(request, encoded.length > 32 ? null : instance.ids.decode(encoded));
+  };
 
   /** The live image an encoded id names, or null (unknown, expired). */
   async function liveImage(encoded: string): Promise<ImageRow | null> {
@@ -41,7 +52,7 @@ export function viewerRoutes(deps: ViewerRoutesDeps) {
     const encoded = ref.includes('.') ? ref.slice(ref.lastIndexOf('.') + 1) : ref;
     const row = await liveImage(encoded);
     // A private image is not found for anyone but its owner, before any redirect says it exists.
-    if (!row || !(await pages.canView(request, row))) return notFound();
+    if (!row || !(await pages.canView(request, row))) return notFound(request, row ? '' : encoded);
     const paths = viewerPaths(row, present);
     const requested = new URL(request.url).pathname;
     if (requested !== paths.pathViewer) {
@@ -57,7 +68,7 @@ export function viewerRoutes(deps: ViewerRoutesDeps) {
       ((/^[0-9a-f]{48}$/.test(token) &&
         (await repos.images.hasDeleteToken(row.id, hashSecret(token)))) ||
         (await deps.chevereto?.verifyDeletePassword(row.id, token)) === true);
-    if (!row || !valid) return notFound();
+    if (!row || !valid) return notFound(request, row ? '' : encoded);
     if (request.method === 'GET' || request.method === 'HEAD')
       return pages.deleteConfirm(request, row);
     if (request.method !== 'POST' && request.method !== 'DELETE') {
