@@ -3,9 +3,9 @@ import { type AnyElysia, Elysia } from 'elysia';
 import type { Config } from './config.ts';
 import { errorResponse, jsonResponse } from './http/api-error.ts';
 import { toApiError } from './http/errors.ts';
-import type { Logger } from './http/logger.ts';
 import { requestIdOf } from './http/request-id.ts';
 import { internalError } from './http/routes/upload.ts';
+import type { Logger } from './logger.ts';
 
 /** Every route plugin of the server, built by server.ts from its services. */
 export interface AppRoutes {

@@ -2,9 +2,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseDuration } from 'tinyduration';
-import { parseTrustProxy, type TrustProxy } from './http/client-ip.ts';
-import type { S3StorageOptions } from './storage/s3.ts';
-import { s3OptionsFromEnv } from './storage/s3-config.ts';
+import { type S3StorageOptions, s3OptionsFromEnv } from './config/s3.ts';
+import { parseTrustProxy, type TrustProxy } from './config/trust-proxy.ts';
 
 /** Every setting, read once from the environment at start (README: Configuration). */
 export interface Config {

@@ -1,6 +1,6 @@
 // The process: read the settings, start the server, listen, and drain on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config.ts';
-import { announce, createLogger, type LogLevel } from './http/logger.ts';
+import { announce, createLogger, type LogLevel } from './logger.ts';
 import { configureVideoTools, videoTools } from './media/ffmpeg.ts';
 import { createServer } from './server.ts';
 

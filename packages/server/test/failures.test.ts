@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { type Logger, silentLogger } from '../src/http/logger.ts';
+import { type Logger, silentLogger } from '../src/logger.ts';
 import { createServer, type ServerOptions } from '../src/server.ts';
 import { createLocalStorage } from '../src/storage/local.ts';
 import { type Storage, StorageFullError } from '../src/storage/storage.ts';

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { s3OptionsFromEnv } from '../config/s3.ts';
 import type { Config } from '../config.ts';
 import { createLocalStorage } from '../storage/local.ts';
 import { createS3Storage } from '../storage/s3.ts';
-import { s3OptionsFromEnv } from '../storage/s3-config.ts';
 import type { Storage } from '../storage/storage.ts';
 import { type AdminCommand, UsageError } from './command.ts';
 import { objectChunks } from './files.ts';

@@ -1,5 +1,5 @@
 import type { Repositories } from '../db/repositories/index.ts';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { ImageDeleter } from '../services/images/deleter.ts';
 import { startLoop } from './loop.ts';
 

@@ -6,7 +6,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Repositories } from '../db/repositories/index.ts';
-import type { Logger } from '../http/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { ImageDeleter } from '../services/images/deleter.ts';
 import { isGone, type ProcessIdentity } from '../services/process-identity.ts';
 import { startLoop } from './loop.ts';

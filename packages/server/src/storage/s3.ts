@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import type { S3StorageOptions } from '../config/s3.ts';
 import {
   isSafeKey,
   type ListedObject,
@@ -9,23 +10,7 @@ import {
   type StoredObject,
 } from './storage.ts';
 
-export interface S3StorageOptions {
-  /** Service URL (MinIO, R2, B2...); AWS S3 is derived from the region when absent. */
-  endpoint?: string;
-  bucket: string;
-  region: string;
-  /** Credentials; Bun falls back to S3_* / AWS_* environment variables when absent. */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  /** Keys are stored as `<prefix>/<key>`, so one bucket can hold several instances. */
-  prefix?: string;
-  /** Bound of each metadata request, in ms (10 s unless set). Uploads get more: see below. */
-  timeoutMs?: number;
-  /** The bucket is part of the endpoint's host name (https://bucket.s3.region.amazonaws.com). */
-  virtualHostedStyle?: boolean;
-  /** Keys per ListObjectsV2 page (1000, the S3 maximum, unless set; tests use small pages). */
-  listPageSize?: number;
-}
+export type { S3StorageOptions };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Files larger than one part are sent as a multipart upload in parts of this size. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Repositories } from '../../src/db/repositories/index.ts';
-import { silentLogger } from '../../src/http/logger.ts';
+import { silentLogger } from '../../src/logger.ts';
 import { createServer, type ServerOptions, type UpshotServer } from '../../src/server.ts';
 import type { Instance } from '../../src/services/instance.ts';
 import { freePort } from '../support/process.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger, formatLine, scrubText } from '../../src/http/logger.ts';
+import { createLogger, formatLine, scrubText } from '../../src/logger.ts';
 import { createLocalStorage } from '../../src/storage/local.ts';
 import type { Storage } from '../../src/storage/storage.ts';
 import { file, jpeg } from '../helpers/images.ts';

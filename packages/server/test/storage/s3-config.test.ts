@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { s3OptionsFromEnv } from '../../src/storage/s3-config.ts';
+import { s3OptionsFromEnv } from '../../src/config/s3.ts';
 
 const keys = { UPSHOT_S3_ACCESS_KEY_ID: 'id', UPSHOT_S3_SECRET_ACCESS_KEY: 'secret' };
 

@@ -7,6 +7,7 @@ import { ApiErrors, BaselineInput, CompareInput, ReviewLimits } from '@upshot/sc
 import { Elysia } from 'elysia';
 import type { Config } from '../../config.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
+import type { Logger } from '../../logger.ts';
 import type { Instance } from '../../services/instance.ts';
 import { type Principal, resolveKey } from '../../services/principal.ts';
 import { ReviewRefusal, type ReviewService } from '../../services/review/service.ts';
@@ -15,7 +16,6 @@ import { readBodyText } from '../body.ts';
 import type { Drain } from '../drain.ts';
 import { toApiError } from '../errors.ts';
 import { type ReceivedFile, type ReceivedForm, receiveForm } from '../form.ts';
-import type { Logger } from '../logger.ts';
 import { requestIdOf } from '../request-id.ts';
 import { bodyLimitFor, internalError, MEMORY_THRESHOLD } from './upload.ts';
 

@@ -1,5 +1,28 @@
-import type { S3StorageOptions } from './s3.ts';
-import { isSafeKey } from './storage.ts';
+// The S3 driver's settings (UPSHOT_STORAGE=s3; README: Configuration), read from the
+// environment with the standard AWS names as fallback.
+
+export interface S3StorageOptions {
+  /** Service URL (MinIO, R2, B2...); AWS S3 is derived from the region when absent. */
+  endpoint?: string;
+  bucket: string;
+  region: string;
+  /** Credentials; Bun falls back to S3_* / AWS_* environment variables when absent. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** Keys are stored as `<prefix>/<key>`, so one bucket can hold several instances. */
+  prefix?: string;
+  /** Bound of each metadata request, in ms (10 s unless set). Uploads get more: see below. */
+  timeoutMs?: number;
+  /** The bucket is part of the endpoint's host name (https://bucket.s3.region.amazonaws.com). */
+  virtualHostedStyle?: boolean;
+  /** Keys per ListObjectsV2 page (1000, the S3 maximum, unless set; tests use small pages). */
+  listPageSize?: number;
+}
+
+/** Plain path segments only: no `..`, no empty or hidden segment. */
+const safePrefix = (prefix: string): boolean =>
+  prefix.length <= 512 &&
+  prefix.split('/').every((segment) => /^[A-Za-z0-9_=+-][A-Za-z0-9._=+-]*$/.test(segment));
 
 type Env = Record<string, string | undefined>;
 
@@ -53,7 +76,7 @@ export function s3OptionsFromEnv(env: Env = process.env): S3StorageOptions {
 
   const rawPrefix = pick(env, 'UPSHOT_S3_PREFIX');
   const prefix = rawPrefix?.value.replace(/^\/+|\/+$/g, '') ?? '';
-  if (rawPrefix && !isSafeKey(prefix))
+  if (rawPrefix && !safePrefix(prefix))
     throw new Error('UPSHOT_S3_PREFIX must be a path of plain segments, such as upshot/media');
 
   const timeout = pick(env, 'UPSHOT_STORAGE_TIMEOUT_S');
