@@ -96,7 +96,7 @@ describe('with UPSHOT_FILE_UPLOADS on', () => {
     });
     // Its viewer page offers the download and never embeds it.
     const viewer = await (await fetch(image.url_viewer)).text();
-    expect(viewer).toContain(`href="${image.url}" download>Download e2e-run.log</a>`);
+    expect(viewer).toContain(`href="${image.url}" download="">Download e2e-run.log</a>`);
     expect(viewer).not.toContain(`<img class="media" src="${image.url}"`);
   });
 

@@ -324,7 +324,7 @@ describe('comparisons', () => {
     ])
       expect(text).toContain(part);
     const zh = await fetch(comparison.url, { headers: { 'Accept-Language': 'zh-CN' } });
-    expect(await zh.text()).toContain('2 个变更,1 个新增,1 个移除,3 个未变');
+    expect(await zh.text()).toContain('2 个变更，1 个新增，1 个移除，3 个未变');
     expect((await fetch(`${server.url}/compare/zzzzzz`)).status).toBe(404);
     const js = await fetch(`${server.url}/compare/assets/review.js`);
     expect([js.status, js.headers.get('content-type')]).toEqual([

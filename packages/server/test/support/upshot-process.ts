@@ -39,6 +39,8 @@ export async function startUpshotProcess(
       UPSHOT_BASE_URL: `http://127.0.0.1:${chosen}`,
       UPSHOT_ADMIN_KEY: PROCESS_ADMIN_KEY,
       UPSHOT_LOG_REQUESTS: 'false',
+      // The tests sign up freely; the default (invite) has its own tests.
+      UPSHOT_SIGNUPS: 'open',
       ...env,
     },
     stdout: 'pipe',

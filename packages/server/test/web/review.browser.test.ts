@@ -237,10 +237,10 @@ describe('the review page in a browser', () => {
 
   test('in Chinese', async () => {
     await page.getByRole('link', { name: '简体中文' }).click();
-    await page.getByRole('heading', { name: '视觉对比:acme/webapp#screenshots' }).waitFor();
+    await page.getByRole('heading', { name: '视觉对比：acme/webapp#screenshots' }).waitFor();
     const text = (await page.locator('main').textContent()) ?? '';
     for (const part of [
-      '2 个变更,1 个新增,1 个移除,1 个未变',
+      '2 个变更，1 个新增，1 个移除，1 个未变',
       '拉取请求 #42',
       '并排',
       '滑块',
@@ -251,7 +251,7 @@ describe('the review page in a browser', () => {
       expect(text).toContain(part);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     await page.keyboard.press('j');
-    expect(await page.locator('#review-status').textContent()).toBe('第 1 个,共 2 个:home.png');
+    expect(await page.locator('#review-status').textContent()).toBe('第 1 个，共 2 个：home.png');
     await page.screenshot({ path: join(ARTIFACTS, 'review-zh.png') });
   });
 });
