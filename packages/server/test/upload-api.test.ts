@@ -609,6 +609,26 @@ describe('deletion', () => {
     expect((await fetch(image.url_viewer)).status).toBe(404);
   });
 
+  test("a deleted image's file name is never given to a later upload", async () => {
+    // Its URL may sit in a cache marked immutable: it must never show other bytes.
+    const first = (
+      await (await server.upload({ source: file(await png(61, 20), 'reused.png') })).json()
+    ).image;
+    expect((await fetch(first.delete_url, { method: 'POST' })).status).toBe(200);
+    // Once its files are removed, nothing else holds the name.
+    const deadline = Date.now() + 30_000;
+    while ((await server.files()).some((f) => f.includes('reused')) && Date.now() < deadline)
+      await Bun.sleep(20);
+    expect((await server.files()).filter((f) => f.includes('reused'))).toEqual([]);
+    const second = (
+      await (await server.upload({ source: file(await png(62, 20), 'reused.png') })).json()
+    ).image;
+    expect(second.url).not.toBe(first.url);
+    expect(second.url).toContain('/reused');
+    expect((await fetch(first.url)).status).toBe(404);
+    expect((await fetch(second.url)).status).toBe(200);
+  });
+
   test('DELETE works too, and a browser form post is redirected', async () => {
     const a = (await (await server.upload({ source: file(await png(57, 20), 'a.png') })).json())
       .image;

@@ -179,7 +179,7 @@ for (const dialect of dialects) {
       expect(await repos.images.isNameFree('2026/06/01', 'free-name')).toBe(true);
     });
 
-    test('removing a row queues its files in the same step; the name stays taken until they go', async () => {
+    test('removing a row queues its files in the same step; a published name stays taken for good', async () => {
       const claim = await repos.images.claim(pendingImage({ name: 'to-remove' }));
       if (!('claimed' in claim)) throw new Error('not claimed');
       const row = await repos.images.publish(claim.claimed.id, published, 'token-remove');
@@ -199,7 +199,23 @@ for (const dialect of dialects) {
         (await repos.system.dueDeletions(at(60_000), 100)).some((item) => item.id === queued!.id),
       ).toBe(true);
       await repos.system.completeDeletions([queued!.id]);
-      expect(await repos.images.isNameFree('2026/06/01', 'to-remove')).toBe(true);
+      // Published, its URL may be cached anywhere: the name is never handed out again.
+      expect(await repos.images.isNameFree('2026/06/01', 'to-remove')).toBe(false);
+    });
+
+    test('a name only ever claimed by an upload that never finished is free once its files go', async () => {
+      const claim = await repos.images.claim(pendingImage({ name: 'never-published' }));
+      if (!('claimed' in claim)) throw new Error('not claimed');
+      expect(await repos.images.isNameFree('2026/06/01', 'never-published')).toBe(false);
+      expect(
+        await repos.images.remove(claim.claimed, ['images/2026/06/01/never-published.png'], T0),
+      ).toBe(true);
+      expect(await repos.images.isNameFree('2026/06/01', 'never-published')).toBe(false);
+      const queued = (await repos.system.dueDeletions(T0, 100)).find(
+        (item) => item.nameKey === 'images/2026/06/01/never-published',
+      );
+      await repos.system.completeDeletions([queued!.id]);
+      expect(await repos.images.isNameFree('2026/06/01', 'never-published')).toBe(true);
     });
 
     test('expiry: live until it passes, listed expired after, and the next expiry ahead', async () => {

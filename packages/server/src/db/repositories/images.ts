@@ -106,7 +106,10 @@ export function createImagesRepository(database: Database) {
         ),
       ),
 
-    /** No row has this name in the folder and no removal of its old files is pending. */
+    /**
+     * No row has this name in the folder, no removal of its old files is pending, and no
+     * published image ever had it (a file URL always means the same bytes).
+     */
     isNameFree: (datePath: string, name: string) =>
       database.run(async (db) => {
         const [row] = await db
@@ -120,7 +123,13 @@ export function createImagesRepository(database: Database) {
           .from(fileDeletions)
           .where(eq(fileDeletions.nameKey, `images/${datePath}/${name}`))
           .limit(1);
-        return !deleting;
+        if (deleting) return false;
+        const [buried] = await db
+          .select({ id: imageTombstones.id })
+          .from(imageTombstones)
+          .where(and(eq(imageTombstones.datePath, datePath), eq(imageTombstones.name, name)))
+          .limit(1);
+        return !buried;
       }),
 
     /**
@@ -188,7 +197,13 @@ export function createImagesRepository(database: Database) {
           const expired = row.expiresAt !== null && row.expiresAt.getTime() <= now.getTime();
           await tx
             .insert(imageTombstones)
-            .values({ id: row.id, reason: expired ? 'expired' : 'deleted', removedAt: now })
+            .values({
+              id: row.id,
+              reason: expired ? 'expired' : 'deleted',
+              removedAt: now,
+              datePath: row.datePath,
+              name: row.name,
+            })
             .onConflictDoNothing();
         }
         await tx.insert(fileDeletions).values({

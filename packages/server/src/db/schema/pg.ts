@@ -375,8 +375,16 @@ export const bannedAddresses = pgTable('banned_addresses', {
  * What became of a removed image's id: deleted, or expired. The viewer answers 410 Gone
  * for these instead of 404, and says which (one small row per removed image).
  */
-export const imageTombstones = pgTable('image_tombstones', {
-  id: integer('id').primaryKey(),
-  reason: text('reason', { enum: ['deleted', 'expired'] }).notNull(),
-  removedAt: at('removed_at').notNull(),
-});
+export const imageTombstones = pgTable(
+  'image_tombstones',
+  {
+    id: integer('id').primaryKey(),
+    reason: text('reason', { enum: ['deleted', 'expired'] }).notNull(),
+    removedAt: at('removed_at').notNull(),
+    // The file name it had: never given to another upload, because caches keep a
+    // file URL's bytes for good (null on tombstones made before names were kept).
+    datePath: text('date_path'),
+    name: text('name'),
+  },
+  (t) => [index('image_tombstones_name').on(t.datePath, t.name)],
+);
