@@ -62,6 +62,8 @@ export interface Config {
   idleTimeoutMs: number;
   /** Local storage refuses uploads (507) that would leave less free space than this. */
   minFreeBytes: number;
+  /** Bytes of hot small files served from memory (UPSHOT_FILE_CACHE_MB); 0: none. */
+  fileCacheBytes: number;
   /** On SIGTERM/SIGINT, running requests get this long to finish before they are aborted. */
   shutdownTimeoutMs: number;
   /** Session cookies get the Secure flag; on by default when the base URL is https. */
@@ -255,5 +257,6 @@ export function loadConfig(env: Env = process.env): Config {
     idleTimeoutMs: read.int('UPSHOT_IDLE_TIMEOUT_S', 30, 1, 255) * 1000,
     minFreeBytes: Math.round(read.number('UPSHOT_MIN_FREE_MB', 64, 0) * 1_000_000),
     shutdownTimeoutMs: read.int('UPSHOT_SHUTDOWN_TIMEOUT_S', 25, 0, 3_600) * 1000,
+    fileCacheBytes: read.int('UPSHOT_FILE_CACHE_MB', 64, 0, 1_000_000) * 1024 * 1024,
   };
 }

@@ -11,11 +11,12 @@ import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
 import { errorResponse } from './http/api-error.ts';
 import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
+import { createFileCache } from './http/file-cache.ts';
 import { createMemoryBudget } from './http/form.ts';
 import { createLogger, type Logger } from './http/logger.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
-import { createFileServer } from './http/routes/files.ts';
+import { createFileServer, watchServingChanges } from './http/routes/files.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { openApiRoutes } from './http/routes/openapi.ts';
 import { bodyLimitFor, uploadRoutes } from './http/routes/upload.ts';
@@ -68,7 +69,9 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   const tempDir = join(config.dataDir, '.tmp');
 
   const database: Database = await openDatabase(config);
-  const repos: Repositories = createRepositories(database);
+  // Serving /images/... remembers lookups and hot files; writes that change them tell it.
+  const fileCache = createFileCache({ maxBytes: config.fileCacheBytes });
+  const repos: Repositories = watchServingChanges(createRepositories(database), fileCache);
   const storage: Storage = options.storage ?? createStorage(config, me);
   const instance: Instance = await initInstance(config, repos, now());
 
@@ -114,6 +117,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     storage,
     now,
     viewerOf: async (request) => (await sessions.read(request)).user?.id ?? null,
+    cache: fileCache,
   });
 
   const app = createApp({
@@ -182,7 +186,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     const path = new URL(request.url).pathname;
     let response: Response;
     if (path.startsWith('/images/') && (request.method === 'GET' || request.method === 'HEAD')) {
-      response = await serveFile(request).catch(() =>
+      response = await serveFile(request, path).catch(() =>
         errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' }),
       );
     } else {

@@ -33,7 +33,7 @@ export function parseRange(header: string | null, size: number): ByteRange {
   return { start, end };
 }
 
-const etagOf = (file: StoredObject): string =>
+const etagOf = (file: Pick<StoredObject, 'size' | 'modifiedAt'>): string =>
   `"${file.size.toString(16)}-${Math.floor(file.modifiedAt.getTime()).toString(16)}"`;
 
 function notModified(request: Request, etag: string, modifiedAt: Date): boolean {
@@ -50,17 +50,15 @@ function notModified(request: Request, etag: string, modifiedAt: Date): boolean 
   );
 }
 
-/** A stored file as an HTTP response: conditional requests, one byte range, HEAD. */
-export function serveStoredFile(
-  request: Request,
-  file: StoredObject,
+/** The headers every answer about a stored file carries (200, 206, 304, 416). */
+export function fileHeaders(
+  file: Pick<StoredObject, 'size' | 'modifiedAt'>,
   options: ServeOptions,
-): Response {
-  const etag = etagOf(file);
-  const headers: Record<string, string> = {
+): Record<string, string> {
+  return {
     'Content-Type': options.contentType,
     'Accept-Ranges': 'bytes',
-    ETag: etag,
+    ETag: etagOf(file),
     'Last-Modified': file.modifiedAt.toUTCString(),
     'Cache-Control':
       options.cacheControl ??
@@ -69,6 +67,16 @@ export function serveStoredFile(
     // Served files are media, never documents: nothing in them may run.
     'Content-Security-Policy': "default-src 'none'; sandbox",
   };
+}
+
+/** A stored file as an HTTP response: conditional requests, one byte range, HEAD. */
+export function serveStoredFile(
+  request: Request,
+  file: StoredObject,
+  options: ServeOptions,
+): Response {
+  const headers = fileHeaders(file, options);
+  const etag = headers.ETag!;
   if (notModified(request, etag, file.modifiedAt))
     return new Response(null, { status: 304, headers });
 
