@@ -14,10 +14,9 @@ import type { Repositories } from '../../db/repositories/index.ts';
 import type { ImageRow, NewImageRow } from '../../db/schema/index.ts';
 import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
 import { md5 } from '../../media/hash.ts';
-import { type EncodedFile, processImage, readImageHeader } from '../../media/image.ts';
+import type { EncodedFile } from '../../media/image.ts';
 import type { WorkQueue } from '../../media/queue.ts';
-import { type SniffedType, sniffType } from '../../media/sniff.ts';
-import { processVideo } from '../../media/video.ts';
+import type { SniffedType } from '../../media/sniff.ts';
 import type { Storage, StoredFile } from '../../storage/storage.ts';
 import { Refusal } from '../errors.ts';
 import type { ImageDeleter } from '../images/deleter.ts';
@@ -86,6 +85,16 @@ interface Processed {
 const FLIGHT_WAIT_MS = 10 * 60_000;
 const FLIGHT_POLL_MS = 100;
 
+/**
+ * The media pipelines (sharp, file-type, exifr, ffmpeg's helpers), loaded at the first
+ * upload instead of at start: they are most of the start time (README: Performance).
+ */
+let mediaModules: Promise<typeof import('./media.ts')> | null = null;
+const media = () => {
+  mediaModules ??= import('./media.ts');
+  return mediaModules;
+};
+
 const checkAborted = (signal: AbortSignal | undefined) => {
   if (signal?.aborted) throw new Refusal('shutting-down');
 };
@@ -107,6 +116,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       // no more than `mediaConcurrency` of them are in memory at once.
       return queue.run(async () => {
         const bytes = source.bytes ?? (await Bun.file(source.path!).bytes());
+        const { processImage, readImageHeader } = await media();
         const header = await readImageHeader(bytes, type);
         const image = await processImage({
           bytes,
@@ -144,6 +154,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         path = written;
       }
       try {
+        const { processVideo } = await media();
         const video = await processVideo({
           path,
           type,
@@ -263,7 +274,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       });
       checkAborted(signal);
 
-      const type = await sniffType(await head(source));
+      const type = await (await media()).sniffType(await head(source));
       // Processing starts at once; a duplicate (rare: clients such as the action skip
       // unchanged files) discards it.
       const processing = process(source, type, command.width);
