@@ -147,28 +147,34 @@ export function createFileCache(options: FileCacheOptions) {
 
   return {
     /**
+     * The entry for a file URL when one is fresh enough to serve, without waiting for
+     * anything (a hit); undefined when it must be looked up (`get`).
+     */
+    peek(path: string, load: FileLoader): CachedFile | undefined {
+      const entry = entries.get(path);
+      if (!entry) return undefined;
+      const age = clock() - entry.checkedAt;
+      if (age >= ttl) return undefined;
+      // Half-way through its life: looked up again while it keeps being served.
+      if (age >= ttl / 2 && !loading.has(path)) lookup(path, load).catch(() => {});
+      entry.hits++;
+      if (entry.bytes) {
+        resident.delete(path);
+        resident.set(path, entry);
+      } else if (entry.hits === 2 && maxBytes > 0 && entry.stored.size <= maxFileBytes) {
+        // Hot (a second hit): kept in memory from now on.
+        keep(entry).catch(() => {});
+      }
+      return entry;
+    },
+
+    /**
      * The entry for a file URL, looked up when missing or too old; null when nothing
      * may be served there (a URL that is not found is never remembered).
      */
-    async get(path: string, load: FileLoader): Promise<CachedFile | null> {
-      const entry = entries.get(path);
-      if (entry) {
-        const age = clock() - entry.checkedAt;
-        if (age < ttl) {
-          // Half-way through its life: looked up again while it keeps being served.
-          if (age >= ttl / 2 && !loading.has(path)) lookup(path, load).catch(() => {});
-          entry.hits++;
-          if (entry.bytes) {
-            resident.delete(path);
-            resident.set(path, entry);
-          } else if (entry.hits === 2 && maxBytes > 0 && entry.stored.size <= maxFileBytes) {
-            // Hot (a second hit): kept in memory from now on.
-            keep(entry).catch(() => {});
-          }
-          return entry;
-        }
-      }
-      return lookup(path, load);
+    get(path: string, load: FileLoader): Promise<CachedFile | null> {
+      const entry = this.peek(path, load);
+      return entry ? Promise.resolve(entry) : lookup(path, load);
     },
 
     /** Forgets these URLs at once (their image was deleted here). */

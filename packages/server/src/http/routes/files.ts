@@ -128,7 +128,7 @@ export function createFileServer(deps: {
     request: Request,
     path: string = new URL(request.url).pathname,
   ): Promise<Response> {
-    const entry = await cache.get(path, load);
+    const entry = cache.peek(path, load) ?? (await cache.get(path, load));
     if (!entry) return notFoundFile();
     const now = deps.now().getTime();
     if (entry.expiresAt !== null && entry.expiresAt <= now) {
@@ -137,6 +137,12 @@ export function createFileServer(deps: {
     }
     const secondsLeft = entry.expiresAt === null ? YEAR_SECONDS : (entry.expiresAt - now) / 1000;
     const maxAge = Math.min(YEAR_SECONDS, secondsLeft);
+    const head = request.method === 'HEAD';
+    // The hot path: a public file held in memory, asked for whole.
+    if (entry.bytes && !entry.isPrivate && isPlain(request)) {
+      const reply = plainReply(entry, entry.stored, Math.max(0, Math.floor(maxAge)), head);
+      if (reply) return reply;
+    }
     if (entry.isPrivate && (await deps.viewerOf(request)) !== entry.ownerId) {
       return notFoundFile();
     }
@@ -153,7 +159,6 @@ export function createFileServer(deps: {
       });
     }
     if (isPlain(request)) {
-      const head = request.method === 'HEAD';
       const reply = plainReply(entry, stored, Math.max(0, Math.floor(maxAge)), head);
       if (reply) return reply;
     }
