@@ -28,17 +28,7 @@ if (upshot.instance.generatedAdminKey) {
   );
 }
 
-upshot.listen();
-await upshot.startJobs();
-console.log(
-  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
-);
-// Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
-// one is reported at start rather than at the first video upload.
-videoTools().catch((error: unknown) => {
-  console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
-});
-
+// Before listening: a signal that comes as soon as /healthz answers still drains.
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
@@ -57,3 +47,17 @@ const shutdown = async (signal: string) => {
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+upshot.listen();
+// A signal during this ends the process with the drain above; the jobs no longer matter.
+await upshot.startJobs().catch((error: unknown) => {
+  if (!stopping) throw error;
+});
+console.log(
+  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
+);
+// Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
+// one is reported at start rather than at the first video upload.
+videoTools().catch((error: unknown) => {
+  console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
+});

@@ -52,13 +52,18 @@ export interface ServerOptions {
   log?: Logger;
   /** A storage driver to use instead of the configured one (tests inject failures). */
   storage?: Storage;
-  /** Background jobs' round intervals (tests shorten them). */
-  intervals?: { sweepMs?: number; janitorMs?: number; deletionsMs?: number };
+  /** Background jobs' round intervals (tests shorten them), and the delay of their first rounds. */
+  intervals?: { sweepMs?: number; janitorMs?: number; deletionsMs?: number; firstRoundMs?: number };
 }
 
 const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
 /** Bodies of everything but uploads (forms of the pages) are small. */
 const PAGE_BODY_LIMIT = 1_000_000;
+/**
+ * The jobs' first rounds (leftovers of a crash, expiries and removals due while stopped)
+ * wait this long after a start, so the first requests are not queued behind them.
+ */
+const JOBS_FIRST_ROUND_MS = 1_000;
 /** Upload bytes held in memory by all requests together; more streams to temp files. */
 const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
 
@@ -218,7 +223,9 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
 
     /** Starts the background jobs: janitor (collects what a crash left), removals, expiry. */
     async startJobs(): Promise<void> {
+      const firstRunAfterMs = intervals.firstRoundMs ?? JOBS_FIRST_ROUND_MS;
       fileDeletions = startFileDeletions({
+        firstRunAfterMs,
         repos,
         storage,
         now,
@@ -234,6 +241,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         now,
         log,
         intervalMs: intervals.janitorMs,
+        firstRunAfterMs,
       });
       const sweep = startExpirySweep({
         repos,
@@ -242,6 +250,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         log,
         holder: me.id,
         intervalMs: intervals.sweepMs,
+        firstRunAfterMs,
       });
       const deletions = fileDeletions;
       jobs = {
