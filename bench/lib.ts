@@ -102,16 +102,26 @@ export async function startServer(
 
 /** Requests per second as `wrk -t1 -c<connections> -d<seconds>s` measures them. */
 export async function wrk(url: string, seconds = 8, connections = 64): Promise<number> {
+  return (await wrkRun(url, seconds, connections)).rate;
+}
+
+/** wrk's requests per second and request count. */
+export async function wrkRun(
+  url: string,
+  seconds = 8,
+  connections = 64,
+): Promise<{ rate: number; requests: number }> {
   const proc = Bun.spawn(['wrk', '-t1', `-c${connections}`, `-d${seconds}s`, url], {
     stdout: 'pipe',
     stderr: 'pipe',
   });
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   const rate = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
+  const requests = /(\d+) requests in/.exec(out)?.[1];
   const errors = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
-  if (code !== 0 || !rate) throw new Error(`wrk failed: ${out}`);
+  if (code !== 0 || !rate || !requests) throw new Error(`wrk failed: ${out}`);
   if (errors) throw new Error(`wrk saw ${errors} error replies from ${url}`);
-  return Number(rate);
+  return { rate: Number(rate), requests: Number(requests) };
 }
 
 /** The first process whose command line contains `text`, or 0. */

@@ -19,13 +19,17 @@ import {
   median,
   type RunningServer,
   startServer,
+  treeCpuMs,
   wrk,
+  wrkRun,
 } from './lib.ts';
 
 const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 8);
 
-async function startNginx(root: string): Promise<{ url: string; stop(): Promise<void> }> {
+async function startNginx(
+  root: string,
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const prefix = await mkdtemp(join(tmpdir(), 'upshot-bench-nginx-'));
   const port = await freePort();
   const path = (name: string) => join(prefix, name);
@@ -75,6 +79,7 @@ http {
   }
   return {
     url,
+    pid: proc.pid,
     async stop() {
       proc.kill('SIGTERM');
       await proc.exited;
@@ -136,22 +141,33 @@ export async function serveBench(env: Record<string, string> = {}): Promise<Serv
     // Warm both (the cache, the page cache, the JIT).
     await wrk(upshotUrl, 2);
     await wrk(nginxUrl, 2);
-    console.log('  round |  Upshot req/s |   nginx req/s | Upshot/nginx');
+    console.log(
+      '  round |  Upshot req/s |   nginx req/s | Upshot/nginx | CPU µs per request: Upshot, nginx',
+    );
     const rounds: ServeResult[] = [];
+    const targets = {
+      upshot: { url: upshotUrl, pid: server.pid },
+      nginx: { url: nginxUrl, pid: nginx.pid },
+    };
     for (let round = 1; round <= ROUNDS; round++) {
       // Who goes first alternates, so neither always runs on a machine the other warmed.
-      const order = round % 2 ? ['upshot', 'nginx'] : ['nginx', 'upshot'];
-      const rates: Record<string, number> = {};
-      for (const who of order)
-        rates[who] = await wrk(who === 'upshot' ? upshotUrl : nginxUrl, SECONDS);
+      const order = round % 2 ? (['upshot', 'nginx'] as const) : (['nginx', 'upshot'] as const);
+      const rates = { upshot: 0, nginx: 0 };
+      const cpu = { upshot: 0, nginx: 0 };
+      for (const who of order) {
+        const before = await treeCpuMs(targets[who].pid);
+        const run = await wrkRun(targets[who].url, SECONDS);
+        cpu[who] = (((await treeCpuMs(targets[who].pid)) - before) * 1000) / run.requests;
+        rates[who] = run.rate;
+      }
       const result = {
-        upshot: rates.upshot!,
-        nginx: rates.nginx!,
-        ratio: rates.upshot! / rates.nginx!,
+        upshot: rates.upshot,
+        nginx: rates.nginx,
+        ratio: rates.upshot / rates.nginx,
       };
       rounds.push(result);
       console.log(
-        `  ${String(round).padStart(5)} | ${fmt(result.upshot, 0)}      | ${fmt(result.nginx, 0)}      | ${fmt(result.ratio * 100, 1)} %`,
+        `  ${String(round).padStart(5)} | ${fmt(result.upshot, 0)}      | ${fmt(result.nginx, 0)}      | ${fmt(result.ratio * 100, 1)} %     | ${cpu.upshot.toFixed(0)}, ${cpu.nginx.toFixed(0)}`,
       );
     }
     const total = {
