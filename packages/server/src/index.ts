@@ -56,8 +56,10 @@ await upshot.startJobs().catch((error: unknown) => {
 console.log(
   `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
 );
-// Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
-// one is reported at start rather than at the first video upload.
-videoTools().catch((error: unknown) => {
-  console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
-});
+// A second after listening (so the first requests do not wait for it): find ffmpeg, so a
+// missing or bundled one is reported at start rather than at the first video upload.
+setTimeout(() => {
+  videoTools().catch((error: unknown) => {
+    console.error(`Upshot: videos cannot be processed: ${(error as Error).message}`);
+  });
+}, 1_000);

@@ -116,7 +116,12 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   const web = createWeb({ config, sessions });
   const guard = createGuard({ web, sessions });
   const pages = createImagePages({ web, repos, present });
-  const openapi = buildOpenApi(config.baseUrl);
+  // Built at the first request for it, not at start.
+  let openapiDocument: ReturnType<typeof buildOpenApi> | null = null;
+  const openapi = () => {
+    openapiDocument ??= buildOpenApi(config.baseUrl);
+    return openapiDocument;
+  };
   const serveFile = createFileServer({
     repos,
     storage,
