@@ -28,7 +28,10 @@ export interface CachedFile extends ServableFile {
   readonly checkedAt: number;
   /** The file's bytes in memory, when it is hot and small enough. */
   bytes: Blob | null;
+  /** Requests answered with this file (since it last changed). */
   hits: number;
+  /** Its bytes were asked for already (kept, or refused for the budget). */
+  keepTried: boolean;
   /** Replies built once and cloned per hit (files.ts), rebuilt when the body changes. */
   memo: unknown;
 }
@@ -83,11 +86,12 @@ export function createFileCache(options: FileCacheOptions) {
     const previous = entries.get(entry.path);
     if (previous) {
       entries.delete(entry.path);
-      // The same file (same size and date): its bytes stay in memory.
-      if (previous.bytes && sameFile(previous.stored, entry.stored)) {
-        entry.bytes = previous.bytes;
+      if (sameFile(previous.stored, entry.stored)) {
+        // The same file (same size and date): what is known of it carries over.
         entry.hits = previous.hits;
-        resident.set(entry.path, entry);
+        entry.keepTried = previous.keepTried;
+        entry.bytes = previous.bytes;
+        if (entry.bytes && resident.get(entry.path) === previous) resident.set(entry.path, entry);
       } else {
         release(previous);
       }
@@ -111,7 +115,15 @@ export function createFileCache(options: FileCacheOptions) {
           if (startedEpoch === epoch) drop(path);
           return null;
         }
-        const entry: CachedFile = { ...found, path, checkedAt, bytes: null, hits: 0, memo: null };
+        const entry: CachedFile = {
+          ...found,
+          path,
+          checkedAt,
+          bytes: null,
+          hits: 0,
+          keepTried: false,
+          memo: null,
+        };
         if (startedEpoch === epoch) insert(entry);
         return entry;
       },
@@ -145,6 +157,23 @@ export function createFileCache(options: FileCacheOptions) {
     residentBytes += bytes.byteLength;
   }
 
+  /** Counts a request answered with the entry; a file asked for twice is kept in memory. */
+  function served(entry: CachedFile): void {
+    entry.hits++;
+    if (entry.bytes) {
+      resident.delete(entry.path);
+      resident.set(entry.path, entry);
+    } else if (
+      entry.hits >= 2 &&
+      !entry.keepTried &&
+      maxBytes > 0 &&
+      entry.stored.size <= maxFileBytes
+    ) {
+      entry.keepTried = true;
+      keep(entry).catch(() => {});
+    }
+  }
+
   return {
     /**
      * The entry for a file URL when one is fresh enough to serve, without waiting for
@@ -157,14 +186,7 @@ export function createFileCache(options: FileCacheOptions) {
       if (age >= ttl) return undefined;
       // Half-way through its life: looked up again while it keeps being served.
       if (age >= ttl / 2 && !loading.has(path)) lookup(path, load).catch(() => {});
-      entry.hits++;
-      if (entry.bytes) {
-        resident.delete(path);
-        resident.set(path, entry);
-      } else if (entry.hits === 2 && maxBytes > 0 && entry.stored.size <= maxFileBytes) {
-        // Hot (a second hit): kept in memory from now on.
-        keep(entry).catch(() => {});
-      }
+      served(entry);
       return entry;
     },
 
@@ -172,9 +194,12 @@ export function createFileCache(options: FileCacheOptions) {
      * The entry for a file URL, looked up when missing or too old; null when nothing
      * may be served there (a URL that is not found is never remembered).
      */
-    get(path: string, load: FileLoader): Promise<CachedFile | null> {
+    async get(path: string, load: FileLoader): Promise<CachedFile | null> {
       const entry = this.peek(path, load);
-      return entry ? Promise.resolve(entry) : lookup(path, load);
+      if (entry) return entry;
+      const found = await lookup(path, load);
+      if (found) served(found);
+      return found;
     },
 
     /** Forgets these URLs at once (their image was deleted here). */
