@@ -199,6 +199,20 @@ export function createUploadService(deps: UploadServiceDeps) {
     return seconds === null ? null : new Date(now.getTime() + seconds * 1000);
   }
 
+  /**
+   * Whether the stored main file will be the uploaded bytes, untouched: no resize, no
+   * conversion (BMP), no GPS to remove (UPSHOT_STRIP_GPS). Videos always are.
+   */
+  async function keepsSourceBytes(
+    type: SniffedType,
+    width: number | undefined,
+    bytes: Uint8Array,
+  ): Promise<boolean> {
+    if (type.kind === 'video') return true;
+    if (width !== undefined || type.extension === 'bmp') return false;
+    return !config.stripGps || (await media()).stripGps(bytes, type) === bytes;
+  }
+
   /** The first bytes, enough to tell the type. */
   async function head(source: UploadSource): Promise<Uint8Array> {
     if (source.bytes) return source.bytes;
@@ -347,16 +361,25 @@ export function createUploadService(deps: UploadServiceDeps) {
       activeClaims.add(row.id);
       let settle: () => void = () => {};
       if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
+      const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
+      // Most uploads store the bytes received as they are: that file is written (and
+      // synced) while the image is still being processed, rather than after it.
+      const earlyMain =
+        source.bytes && (await keepsSourceBytes(type, command.width, source.bytes))
+          ? storage.putAll([{ key: mainKey, bytes: source.bytes }])
+          : null;
+      earlyMain?.catch(() => {});
       try {
         const processed = await processing;
         checkAborted(signal);
         const files: StoredFile[] = [];
-        const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
-        files.push(
-          processed.mainIsSource && source.path
-            ? { key: mainKey, path: source.path }
-            : { key: mainKey, bytes: processed.main.bytes },
-        );
+        if (!(earlyMain && processed.mainIsSource)) {
+          files.push(
+            processed.mainIsSource && source.path
+              ? { key: mainKey, path: source.path }
+              : { key: mainKey, bytes: processed.main.bytes },
+          );
+        }
         const variant = (infix: string, file: EncodedFile | null) => {
           if (!file) return;
           const extension = type.kind === 'video' ? 'jpeg' : ext.variant;
@@ -368,7 +391,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         variant('th', processed.thumb);
         variant('md', processed.medium);
         variant('fr', processed.frame);
-        await storage.putAll(files);
+        await Promise.all([earlyMain, storage.putAll(files)]);
 
         const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
         const values: PublishValues = {
@@ -414,7 +437,18 @@ export function createUploadService(deps: UploadServiceDeps) {
         const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
         return { row: published, deleteToken, duplicate: false };
       } catch (error) {
-        // Nobody has the URLs yet: the pending row goes, with whatever files it had.
+        // Nobody has the URLs yet: the pending row goes, with whatever files it had. A main
+        // file written early goes at once (a refused upload leaves nothing behind), once its
+        // write has settled so that it cannot land after the removal.
+        if (
+          earlyMain &&
+          (await earlyMain.then(
+            () => true,
+            () => false,
+          ))
+        ) {
+          await storage.deleteAll([mainKey]).catch(() => {});
+        }
         await deps.deleter.delete(row).catch(() => {});
         throw error;
       } finally {
