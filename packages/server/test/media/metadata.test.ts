@@ -79,7 +79,7 @@ describe('GPS removal', () => {
     const stripped = stripGps(received, await sniffType(received));
     expect(stripped).not.toBe(received);
     expect(containsGps(stripped, await sniffType(stripped))).toBe(false);
-    expect(new Uint8Array(received)).toEqual(withGps);
+    expect(new Uint8Array(received)).toEqual(new Uint8Array(withGps));
     expect(containsGps(received, await sniffType(received))).toBe(true);
   });
 
