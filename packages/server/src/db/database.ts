@@ -87,31 +87,48 @@ function createWalSync(file: string) {
   let durable = 0;
   let syncs = 0;
   let running: Promise<void> | null = null;
-  /** The WAL file whose directory entry was synced (once per WAL file this process sees). */
-  let walInode = -1;
+  /**
+   * The WAL, kept open between syncs (SQLite keeps the same file while this connection is
+   * open: it is reset in place, never replaced); its directory entry is synced once.
+   */
+  let walHandle: Awaited<ReturnType<typeof open>> | null = null;
 
-  async function syncFile(path: string, how: 'data' | 'all'): Promise<number> {
+  async function syncFile(path: string, how: 'data' | 'all'): Promise<void> {
     const handle = await open(path, 'r');
     try {
       await (how === 'data' ? handle.datasync() : handle.sync());
-      return (await handle.stat()).ino;
     } finally {
       await handle.close();
     }
   }
 
+  async function syncWal(): Promise<void> {
+    if (!walHandle) {
+      const handle = await open(wal, 'r');
+      await syncFile(dirname(wal), 'all').catch(async (error: unknown) => {
+        await handle.close();
+        throw error;
+      });
+      walHandle = handle;
+    }
+    try {
+      await walHandle.datasync();
+    } catch (error) {
+      // Opened again at the next sync.
+      await walHandle.close().catch(() => {});
+      walHandle = null;
+      throw error;
+    }
+  }
+
   async function syncOnce(): Promise<void> {
     const target = committed;
-    const ino = await syncFile(wal, 'data').catch((error: NodeJS.ErrnoException) => {
+    await syncWal().catch((error: NodeJS.ErrnoException) => {
       // No WAL: its frames went into the database file at a checkpoint (synced by SQLite,
       // and synced again here for good measure).
       if (error.code !== 'ENOENT') throw error;
-      return syncFile(file, 'data').then(() => walInode);
+      return syncFile(file, 'data');
     });
-    if (ino !== walInode) {
-      await syncFile(dirname(wal), 'all');
-      walInode = ino;
-    }
     syncs++;
     durable = Math.max(durable, target);
   }
@@ -132,6 +149,11 @@ function createWalSync(file: string) {
     },
     get syncs() {
       return syncs;
+    },
+    async close(): Promise<void> {
+      await running?.catch(() => {});
+      await walHandle?.close().catch(() => {});
+      walHandle = null;
     },
   };
 }
@@ -208,6 +230,7 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
     ping: () => queue(() => translated(async () => void handle.query('SELECT 1').get())),
     close: async () => {
       await walSync?.durable(walSync.latest());
+      await walSync?.close();
       await queue(async () => handle.close());
     },
   };
