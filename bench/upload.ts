@@ -204,8 +204,10 @@ export async function uploadBench(backends: Backend[] = [sqliteLocal]): Promise<
           // Every upload is new bytes (the server answers duplicates without work).
           const fresh = (n: number) =>
             Array.from({ length: n }, () => variantOf(fixture.bytes, serial++, fixture.kind));
-          await barePipeline(fresh(1)[0]!);
-          await uploadOnce(url, await encodeBody(fixture, fresh(1)[0]!));
+          // Warm-up of both sides (a server runs for days: its code is compiled by then).
+          const warm = Math.max(3, Math.ceil(count / 4));
+          for (const bytes of fresh(warm)) await barePipeline(bytes);
+          for (const bytes of fresh(warm)) await uploadOnce(url, await encodeBody(fixture, bytes));
           const processes = [{ name: 'server', pid: server.pid }, ...backend.helpers];
           const rounds: Array<{
             server: RunStats;
