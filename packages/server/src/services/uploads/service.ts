@@ -362,11 +362,17 @@ export function createUploadService(deps: UploadServiceDeps) {
       let settle: () => void = () => {};
       if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
       const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
+      /** Keys this upload has stored so far (each write is all or nothing). */
+      const written: string[] = [];
+      const put = async (files: StoredFile[]) => {
+        await storage.putAll(files);
+        written.push(...files.map((file) => file.key));
+      };
       // Most uploads store the bytes received as they are: that file is written (and
       // synced) while the image is still being processed, rather than after it.
       const earlyMain =
         source.bytes && (await keepsSourceBytes(type, command.width, source.bytes))
-          ? storage.putAll([{ key: mainKey, bytes: source.bytes }])
+          ? put([{ key: mainKey, bytes: source.bytes }])
           : null;
       earlyMain?.catch(() => {});
       try {
@@ -391,7 +397,10 @@ export function createUploadService(deps: UploadServiceDeps) {
         variant('th', processed.thumb);
         variant('md', processed.medium);
         variant('fr', processed.frame);
-        await Promise.all([earlyMain, storage.putAll(files)]);
+        // Both writes settle before anything else happens, whichever fails.
+        const stored = await Promise.allSettled([earlyMain, put(files)]);
+        const failed = stored.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
 
         const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
         const values: PublishValues = {
@@ -437,18 +446,11 @@ export function createUploadService(deps: UploadServiceDeps) {
         const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
         return { row: published, deleteToken, duplicate: false };
       } catch (error) {
-        // Nobody has the URLs yet: the pending row goes, with whatever files it had. A main
-        // file written early goes at once (a refused upload leaves nothing behind), once its
-        // write has settled so that it cannot land after the removal.
-        if (
-          earlyMain &&
-          (await earlyMain.then(
-            () => true,
-            () => false,
-          ))
-        ) {
-          await storage.deleteAll([mainKey]).catch(() => {});
-        }
+        // Nobody has the URLs yet: the pending row goes, with whatever files it had. Files
+        // already stored go at once (a refused upload leaves nothing behind), once the early
+        // write of the main file has settled so that nothing lands after the removal.
+        await earlyMain?.catch(() => {});
+        if (written.length > 0) await storage.deleteAll(written).catch(() => {});
         await deps.deleter.delete(row).catch(() => {});
         throw error;
       } finally {
