@@ -1,124 +1,29 @@
 /**
- * Upload benchmark (issue 3): the real server over HTTP against the bare sharp pipeline,
- * measured in the same run on the same machine, at the same concurrency.
+ * Upload benchmark (issues 3, 11 and 12): the real server over HTTP against the bare sharp
+ * pipeline, measured in the same run on the same machine, at the same concurrency.
  *
- *   bun run bench            (from the repository root)
+ *   bun run bench upload                   SQLite and local files (the default setup)
+ *   bun run bench backends                 the same for SQLite + local files and for
+ *                                          PostgreSQL + a FAKE S3 server (s3rver), side by side
  *
  * Cases: a generated 12-megapixel photo-like JPEG, and a 200 KB PNG screenshot.
- * For each concurrency (1, 2, 8) it prints uploads per second, p50/p99 latency, the
- * server process's peak RSS (VmHWM, a fresh server per run), the same numbers for the
- * bare pipeline (thumb + medium from the same bytes), and the ratio between them.
+ * For each concurrency (BENCH_CONCURRENCY, default 1,2,8) it prints uploads per second,
+ * p50/p99 latency, the server process's peak RSS (VmHWM, a fresh server per run), the same
+ * numbers for the bare pipeline (thumb + medium from the same bytes), the ratio between
+ * them, and the CPU time each process used per upload (where the time goes).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
+import { type Fixture, photoJpeg, screenshotPng, variantOf } from './fixtures.ts';
+import { ADMIN_KEY, findProcess, fmt, type RunningServer, startServer, treeCpuMs } from './lib.ts';
 
-const KEY = 'bench-admin-key-0123456789abcdef0123456789';
-const SERVER_ENTRY = join(import.meta.dir, '..', 'packages', 'server', 'src', 'index.ts');
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,2,8').split(',').map(Number);
-
-interface Fixture {
-  name: string;
-  filename: string;
-  bytes: Uint8Array;
-  /** Uploads per run at concurrency c. */
-  count: (c: number) => number;
-}
-
-/** Every upload must be new bytes (the server answers duplicates without work): a JPEG COM or PNG tEXt-free trailer. */
-function variantOf(bytes: Uint8Array, n: number, kind: 'jpeg' | 'png'): Uint8Array {
-  const tag = new TextEncoder().encode(`bench-${n}-${Math.random()}`);
-  if (kind === 'jpeg') {
-    // A COM segment right after SOI: same pixels, different bytes.
-    const segment = new Uint8Array(4 + tag.length);
-    segment.set([0xff, 0xfe, (tag.length + 2) >> 8, (tag.length + 2) & 0xff]);
-    segment.set(tag, 4);
-    const out = new Uint8Array(bytes.length + segment.length);
-    out.set(bytes.subarray(0, 2));
-    out.set(segment, 2);
-    out.set(bytes.subarray(2), 2 + segment.length);
-    return out;
-  }
-  // PNG: decoders ignore bytes after IEND.
-  const out = new Uint8Array(bytes.length + tag.length);
-  out.set(bytes);
-  out.set(tag, bytes.length);
-  return out;
-}
-
-async function makeFixtures(): Promise<Fixture[]> {
-  // 4000x3000 with noise and a gradient: compresses like a photo (~4-6 MB at q90).
-  const width = 4000;
-  const height = 3000;
-  const photo = await sharp({
-    create: {
-      width,
-      height,
-      channels: 3,
-      background: { r: 90, g: 130, b: 170 },
-      noise: { type: 'gaussian', mean: 120, sigma: 30 },
-    },
-  })
-    .composite([
-      {
-        input: Buffer.from(
-          `<svg width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#f80" stop-opacity=".6"/><stop offset="1" stop-color="#08f" stop-opacity=".6"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
-        ),
-      },
-    ])
-    .jpeg({ quality: 90 })
-    .toBuffer();
-  // A screenshot-like PNG of about 200 KB: flat UI blocks and some text-like noise.
-  const screenshot = await sharp({
-    create: { width: 1280, height: 800, channels: 3, background: { r: 245, g: 246, b: 248 } },
-  })
-    .composite([
-      {
-        input: {
-          create: { width: 1280, height: 64, channels: 3, background: { r: 37, g: 99, b: 235 } },
-        },
-        top: 0,
-        left: 0,
-      },
-      {
-        input: {
-          create: {
-            width: 390,
-            height: 150,
-            channels: 3,
-            background: '#000',
-            noise: { type: 'gaussian', mean: 200, sigma: 60 },
-          },
-        },
-        top: 120,
-        left: 40,
-      },
-    ])
-    .png({ compressionLevel: 9 })
-    .toBuffer();
-  return [
-    {
-      name: '12 MP JPEG',
-      filename: 'photo.jpg',
-      bytes: new Uint8Array(photo),
-      count: (c) => Math.max(30, c * 6),
-    },
-    {
-      name: '200 KB PNG screenshot',
-      filename: 'screenshot.png',
-      bytes: new Uint8Array(screenshot),
-      count: (c) => Math.max(100, c * 20),
-    },
-  ];
-}
 
 interface RunStats {
   perSecond: number;
   p50: number;
   p99: number;
-  peakRssMb?: number;
 }
 
 const percentile = (sorted: number[], p: number): number =>
@@ -180,41 +85,8 @@ async function peakRssMb(pid: number): Promise<number> {
   return kb / 1024;
 }
 
-async function startServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'upshot-bench-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      UPSHOT_DATA_DIR: dataDir,
-      UPSHOT_ADMIN_KEY: KEY,
-      UPSHOT_LOG_REQUESTS: 'false',
-      UPSHOT_MAX_UPLOAD_MB_USER: '100',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    await Bun.sleep(50);
-  }
-  return {
-    url,
-    pid: child.pid!,
-    async stop() {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 interface EncodedBody {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   contentType: string;
 }
 
@@ -223,7 +95,7 @@ interface EncodedBody {
  * two cores with the server, so it does no per-request encoding (as curl streaming a
  * file wouldn't).
  */
-async function encodeBody(fixture: Fixture, bytes: Uint8Array): Promise<EncodedBody> {
+async function encodeBody(fixture: Fixture, bytes: Uint8Array<ArrayBuffer>): Promise<EncodedBody> {
   const form = new FormData();
   form.append('source', new File([bytes], fixture.filename));
   const encoded = new Response(form);
@@ -234,46 +106,181 @@ async function encodeBody(fixture: Fixture, bytes: Uint8Array): Promise<EncodedB
 async function uploadOnce(url: string, upload: EncodedBody): Promise<void> {
   const res = await fetch(`${url}/api/1/upload`, {
     method: 'POST',
-    headers: { 'X-API-Key': KEY, 'Content-Type': upload.contentType },
+    headers: { 'X-API-Key': ADMIN_KEY, 'Content-Type': upload.contentType },
     body: upload.body,
   });
   if (res.status !== 200) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
   await res.arrayBuffer();
 }
 
-const fmt = (n: number, digits = 2) => n.toFixed(digits).padStart(8);
+/** Where the server runs: its settings, and the other processes whose CPU time counts. */
+export interface Backend {
+  name: string;
+  /** Settings for a fresh server (a fresh database each time). */
+  env(): Promise<Record<string, string>>;
+  /** Processes besides the server that do the work (PostgreSQL, the fake S3 server). */
+  helpers: Array<{ name: string; pid: number }>;
+  stop(): Promise<void>;
+}
 
-async function main() {
+export const sqliteLocal: Backend = {
+  name: 'SQLite + local files',
+  env: async () => ({}),
+  helpers: [],
+  stop: async () => {},
+};
+
+/** PostgreSQL and a FAKE S3 server (s3rver), as the multi-instance tests start them. */
+export async function postgresS3(): Promise<Backend> {
+  const { startPostgres } = await import('@upshot/server/test-support/postgres');
+  const { startS3rver } = await import('@upshot/server/test-support/s3rver');
+  const [pg, s3] = await Promise.all([startPostgres(), startS3rver()]);
+  let databases = 0;
+  // s3rver runs in a child process of this one (test/support/s3rver-process.ts).
+  const s3Pid = await findProcess('s3rver-process.ts');
+  const pgPid = Number((await readFile(`${pg.dataDir}/postmaster.pid`, 'utf8')).split('\n')[0]);
+  return {
+    name: 'PostgreSQL + S3 (s3rver, a fake)',
+    async env() {
+      databases += 1;
+      const name = `bench_${databases}`;
+      await pg.query(`CREATE DATABASE ${name}`);
+      return {
+        UPSHOT_DATABASE_URL: pg.url.replace(/\/upshot$/, `/${name}`),
+        UPSHOT_STORAGE: 's3',
+        UPSHOT_S3_ENDPOINT: s3.endpoint,
+        UPSHOT_S3_BUCKET: s3.bucket,
+        UPSHOT_S3_REGION: s3.region,
+        UPSHOT_S3_ACCESS_KEY_ID: s3.accessKeyId,
+        UPSHOT_S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      };
+    },
+    helpers: [
+      { name: 'PostgreSQL', pid: pgPid },
+      { name: 's3rver', pid: s3Pid },
+    ].filter((helper) => helper.pid > 0),
+    async stop() {
+      await Promise.all([pg.stop(), s3.stop()]);
+    },
+  };
+}
+
+export interface UploadRatio {
+  backend: string;
+  fixture: string;
+  concurrency: number;
+  server: number;
+  bare: number;
+  ratio: number;
+}
+
+const ROUNDS = Number(process.env.BENCH_UPLOAD_ROUNDS ?? 3);
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+export async function uploadBench(backends: Backend[] = [sqliteLocal]): Promise<UploadRatio[]> {
   console.log(
-    `Upshot upload benchmark · ${availableParallelism()} cores · sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}`,
+    `\nUpload benchmark · ${availableParallelism()} cores · sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips} · ${ROUNDS} rounds, each the bare pipeline then the server (medians; the ratio is the median of the rounds' ratios)`,
   );
-  const fixtures = await makeFixtures();
+  const results: UploadRatio[] = [];
+  const fixtures = [await photoJpeg(), await screenshotPng()];
+  let serial = 0;
   for (const fixture of fixtures) {
     console.log(`\n${fixture.name} (${(fixture.bytes.length / 1e6).toFixed(2)} MB)`);
     console.log(
-      '  conc |   server up/s   p50 ms   p99 ms  peak RSS MB |     bare up/s   p50 ms   p99 ms |  server/bare',
+      '  backend                          conc |   server up/s   p50 ms   p99 ms  peak RSS MB |     bare up/s   p50 ms   p99 ms |  server/bare | CPU ms per upload (bare pipeline; server and helpers)',
     );
-    const kind = fixture.filename.endsWith('.png') ? 'png' : 'jpeg';
     for (const c of CONCURRENCY) {
       const count = fixture.count(c);
-      const inputs = Array.from({ length: count + c }, (_, i) => variantOf(fixture.bytes, i, kind));
-      // Warm up both sides once, then measure.
-      await barePipeline(inputs[count]!);
-      const bare = await runPool(count, c, (i) => barePipeline(inputs[i]!));
-      const server = await startServer();
-      try {
-        const bodies = await Promise.all(inputs.map((bytes) => encodeBody(fixture, bytes)));
-        await uploadOnce(server.url, bodies[count]!);
-        const stats = await runPool(count, c, (i) => uploadOnce(server.url, bodies[i]!));
-        stats.peakRssMb = await peakRssMb(server.pid);
-        console.log(
-          `  ${String(c).padStart(4)} | ${fmt(stats.perSecond)} ${fmt(stats.p50, 0)} ${fmt(stats.p99, 0)} ${fmt(stats.peakRssMb, 0)}     | ${fmt(bare.perSecond)} ${fmt(bare.p50, 0)} ${fmt(bare.p99, 0)} | ${fmt((stats.perSecond / bare.perSecond) * 100, 1)} %`,
-        );
-      } finally {
-        await server.stop();
+      for (const backend of backends) {
+        let server: RunningServer | null = null;
+        try {
+          server = await startServer(await backend.env());
+          const url = server.url;
+          // Every upload is new bytes (the server answers duplicates without work).
+          const fresh = (n: number) =>
+            Array.from({ length: n }, () => variantOf(fixture.bytes, serial++, fixture.kind));
+          // Warm-up of both sides (a server runs for days: its code is compiled by then).
+          const warm = Math.max(3, Math.ceil(count / 4));
+          for (const bytes of fresh(warm)) await barePipeline(bytes);
+          for (const bytes of fresh(warm)) await uploadOnce(url, await encodeBody(fixture, bytes));
+          const processes = [{ name: 'server', pid: server.pid }, ...backend.helpers];
+          const rounds: Array<{
+            server: RunStats;
+            bare: RunStats;
+            cpu: number[];
+            bareCpu: number;
+          }> = [];
+          for (let round = 0; round < ROUNDS; round++) {
+            const inputs = fresh(count);
+            const bareBefore = process.cpuUsage();
+            const bare = await runPool(count, c, (i) => barePipeline(inputs[i]!));
+            const bareUsed = process.cpuUsage(bareBefore);
+            const bodies = await Promise.all(fresh(count).map((b) => encodeBody(fixture, b)));
+            const cpuBefore = await Promise.all(processes.map((p) => treeCpuMs(p.pid)));
+            const stats = await runPool(count, c, (i) => uploadOnce(url, bodies[i]!));
+            const cpuAfter = await Promise.all(processes.map((p) => treeCpuMs(p.pid)));
+            rounds.push({
+              server: stats,
+              bare,
+              cpu: processes.map((_, i) => (cpuAfter[i]! - cpuBefore[i]!) / count),
+              bareCpu: (bareUsed.user + bareUsed.system) / 1000 / count,
+            });
+          }
+          const peak = await peakRssMb(server.pid);
+          const pick = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
+          const ratio = pick((r) => r.server.perSecond / r.bare.perSecond);
+          const cpu = [`bare ${pick((r) => r.bareCpu).toFixed(1)}`]
+            .concat(processes.map((p, i) => `${p.name} ${pick((r) => r.cpu[i]!).toFixed(1)}`))
+            .join(' · ');
+          const result = {
+            backend: backend.name,
+            fixture: fixture.name,
+            concurrency: c,
+            server: pick((r) => r.server.perSecond),
+            bare: pick((r) => r.bare.perSecond),
+            ratio,
+          };
+          results.push(result);
+          console.log(
+            `  ${backend.name.padEnd(32)} ${String(c).padStart(4)} | ${fmt(result.server)} ${fmt(
+              pick((r) => r.server.p50),
+              0,
+            )} ${fmt(
+              pick((r) => r.server.p99),
+              0,
+            )} ${fmt(peak, 0)}     | ${fmt(result.bare)} ${fmt(
+              pick((r) => r.bare.p50),
+              0,
+            )} ${fmt(
+              pick((r) => r.bare.p99),
+              0,
+            )} | ${fmt(ratio * 100, 1)} %   | ${cpu}`,
+          );
+        } finally {
+          await server?.stop();
+        }
       }
     }
   }
+  return results;
 }
 
-await main();
+if (import.meta.main) {
+  const withBackends = process.argv.includes('--backends');
+  const backends = [sqliteLocal];
+  let other: Backend | null = null;
+  if (withBackends) {
+    other = await postgresS3();
+    backends.push(other);
+  }
+  try {
+    await uploadBench(backends);
+  } finally {
+    await other?.stop();
+  }
+}

@@ -61,6 +61,8 @@ export interface Config {
   idleTimeoutMs: number;
   /** Local storage refuses uploads (507) that would leave less free space than this. */
   minFreeBytes: number;
+  /** Bytes of hot small files served from memory (UPSHOT_FILE_CACHE_MB); 0: none. */
+  fileCacheBytes: number;
   /** On SIGTERM/SIGINT, running requests get this long to finish before they are aborted. */
   shutdownTimeoutMs: number;
   /** Session cookies get the Secure flag; on by default when the base URL is https. */
@@ -308,5 +310,6 @@ export function loadConfig(env: Env = process.env): Config {
     logFormat: logFormat as 'text' | 'json',
     signups: signups as Config['signups'],
     userQuotaMb: read.number('UPSHOT_USER_QUOTA_MB', 0, 0),
+    fileCacheBytes: read.int('UPSHOT_FILE_CACHE_MB', 64, 0, 1_000_000) * 1024 * 1024,
   };
 }

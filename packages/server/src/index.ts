@@ -39,22 +39,14 @@ if (upshot.instance.generatedAdminKey) {
 }
 
 if (upshot.instance.adminKeyIgnored) {
-  console.warn(
+  say(
     'UPSHOT_ADMIN_KEY is set but is not the admin’s key: it is only used at first start, when the admin is created. To replace a lost admin key, run: bun run upshot-admin reset-admin-key',
+    undefined,
+    'warn',
   );
 }
 
-upshot.listen();
-await upshot.startJobs();
-say(
-  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
-);
-// Once listening (so start-up does not wait for it): find ffmpeg now, so a missing or bundled
-// one is reported at start rather than at the first video upload.
-videoTools().catch((error: unknown) => {
-  say(`Upshot: videos cannot be processed: ${(error as Error).message}`, undefined, 'error');
-});
-
+// Before listening: a signal that comes as soon as /healthz answers still drains.
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
@@ -73,3 +65,19 @@ const shutdown = async (signal: string) => {
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+upshot.listen();
+// A signal during this ends the process with the drain above; the jobs no longer matter.
+await upshot.startJobs().catch((error: unknown) => {
+  if (!stopping) throw error;
+});
+say(
+  `Upshot is listening on ${config.baseUrl} (data in ${config.dataDir}, ${upshot.database.dialect}, ${upshot.storage.kind} storage, guest uploads ${config.guestUploads ? 'on' : 'off'})`,
+);
+// A second after listening (so the first requests do not wait for it): find ffmpeg, so a
+// missing or bundled one is reported at start rather than at the first video upload.
+setTimeout(() => {
+  videoTools().catch((error: unknown) => {
+    say(`Upshot: videos cannot be processed: ${(error as Error).message}`, undefined, 'error');
+  });
+}, 1_000);

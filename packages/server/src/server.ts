@@ -11,11 +11,12 @@ import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
 import { errorResponse } from './http/api-error.ts';
 import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
+import { createFileCache } from './http/file-cache.ts';
 import { createMemoryBudget } from './http/form.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { assignRequestId } from './http/request-id.ts';
-import { createFileServer } from './http/routes/files.ts';
+import { createFileServer, watchServingChanges } from './http/routes/files.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { metricsRoutes } from './http/routes/metrics.ts';
 import { openApiRoutes } from './http/routes/openapi.ts';
@@ -60,13 +61,18 @@ export interface ServerOptions {
   log?: Logger;
   /** A storage driver to use instead of the configured one (tests inject failures). */
   storage?: Storage;
-  /** Background jobs' round intervals (tests shorten them). */
-  intervals?: { sweepMs?: number; janitorMs?: number; deletionsMs?: number };
+  /** Background jobs' round intervals (tests shorten them), and the delay of their first rounds. */
+  intervals?: { sweepMs?: number; janitorMs?: number; deletionsMs?: number; firstRoundMs?: number };
 }
 
 const UPLOAD_PATHS = /^\/(api\/[^/]+\/[^/]+|1\/upload)\/?$/;
 /** Bodies of everything but uploads (forms of the pages) are small. */
 const PAGE_BODY_LIMIT = 1_000_000;
+/**
+ * The jobs' first rounds (leftovers of a crash, expiries and removals due while stopped)
+ * wait this long after a start, so the first requests are not queued behind them.
+ */
+const JOBS_FIRST_ROUND_MS = 1_000;
 /** Upload bytes held in memory by all requests together; more streams to temp files. */
 const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
 
@@ -80,7 +86,9 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   const metrics: Metrics = await createMetrics(config.metricsToken !== undefined);
 
   const database: Database = metrics.meterDatabase(await openDatabase(config));
-  const repos: Repositories = createRepositories(database);
+  // Serving /images/... remembers lookups and hot files; writes that change them tell it.
+  const fileCache = createFileCache({ maxBytes: config.fileCacheBytes });
+  const repos: Repositories = watchServingChanges(createRepositories(database), fileCache);
   const storage: Storage = metrics.meterStorage(options.storage ?? createStorage(config, me));
   const instance: Instance = await initInstance(config, repos, now());
 
@@ -133,7 +141,12 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   const guard = createGuard({ web, sessions });
   const pages = createImagePages({ web, repos, present, now });
   const moderation = createModeration({ repos, deleter, now });
-  const openapi = buildOpenApi(config.baseUrl);
+  // Built at the first request for it, not at start.
+  let openapiDocument: ReturnType<typeof buildOpenApi> | null = null;
+  const openapi = () => {
+    openapiDocument ??= buildOpenApi(config.baseUrl);
+    return openapiDocument;
+  };
   // What a site imported from Chevereto needs (README: Moving from Chevereto).
   const chevereto = createChevereto({ repos, ids: instance.ids });
   const serveFile = createFileServer({
@@ -142,6 +155,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     now,
     viewerOf: async (request) => (await sessions.read(request)).user?.id ?? null,
     otherPath: createLegacyFileRedirect({ repos, now, filesUrl: present.filesUrl }),
+    cache: fileCache,
   });
 
   const app = createApp({
@@ -237,7 +251,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
     let response: Response;
     if (path.startsWith('/images/') && (request.method === 'GET' || request.method === 'HEAD')) {
       const started = performance.now();
-      response = await serveFile(request).catch((error: unknown) => {
+      response = await serveFile(request, path).catch((error: unknown) => {
         log.error('file read failed', { requestId, error });
         return errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' });
       });
@@ -272,7 +286,9 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
 
     /** Starts the background jobs: janitor (collects what a crash left), removals, expiry. */
     async startJobs(): Promise<void> {
+      const firstRunAfterMs = intervals.firstRoundMs ?? JOBS_FIRST_ROUND_MS;
       fileDeletions = startFileDeletions({
+        firstRunAfterMs,
         repos,
         storage,
         now,
@@ -288,6 +304,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         now,
         log,
         intervalMs: intervals.janitorMs,
+        firstRunAfterMs,
       });
       const sweep = startExpirySweep({
         repos,
@@ -296,6 +313,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
         log,
         holder: me.id,
         intervalMs: intervals.sweepMs,
+        firstRunAfterMs,
       });
       const deletions = fileDeletions;
       jobs = {

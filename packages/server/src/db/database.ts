@@ -11,6 +11,7 @@
 // through one queue: cheap, since each statement is synchronous anyway.
 import { Database as SqliteHandle } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite';
@@ -33,7 +34,12 @@ export interface Database {
   ping(): Promise<void>;
   close(): Promise<void>;
   /** SQLite only: the open file, for online backups and integrity checks. */
-  readonly sqlite: { file: string; handle: SqliteHandle } | null;
+  readonly sqlite: {
+    file: string;
+    handle: SqliteHandle;
+    /** Syncs of the write-ahead log made so far (each covers every commit before it). */
+    readonly walSyncs: number;
+  } | null;
 }
 
 const MIGRATIONS = join(import.meta.dir, '..', '..', 'drizzle');
@@ -57,45 +63,174 @@ const translated = async <T>(work: () => Promise<T>): Promise<T> => {
 };
 
 export interface SqliteOptions {
-  /** `FULL` (default) syncs the WAL at every commit: an acknowledged upload survives power loss. */
+  /**
+   * `FULL` (default): every commit is durable before the operation that made it resolves
+   * (an acknowledged upload survives power loss), with the WAL synced off the event loop
+   * (createWalSync). `NORMAL`: SQLite's own NORMAL, durable at checkpoints only.
+   */
   synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * Makes commits durable without blocking the event loop. bun:sqlite is synchronous, so
+ * with `PRAGMA synchronous = FULL` every COMMIT waits for an fsync of the WAL on the one
+ * JavaScript thread (4-8 ms each while uploads write their files: two per upload). Here
+ * SQLite runs with NORMAL, which in WAL mode keeps the database consistent (the WAL header
+ * is still synced at each restart, and the WAL before each checkpoint) but leaves the
+ * last commits in the page cache; each operation that committed then waits for an
+ * fdatasync of the WAL, made on the thread pool, before it resolves. One sync covers every
+ * commit written before it began, so commits arriving during a sync share the next one.
+ */
+function createWalSync(file: string) {
+  const wal = `${file}-wal`;
+  let committed = 0;
+  let durable = 0;
+  let syncs = 0;
+  let running: Promise<void> | null = null;
+  /**
+   * The WAL, kept open between syncs (SQLite keeps the same file while this connection is
+   * open: it is reset in place, never replaced); its directory entry is synced once.
+   */
+  let walHandle: Awaited<ReturnType<typeof open>> | null = null;
+
+  async function syncFile(path: string, how: 'data' | 'all'): Promise<void> {
+    const handle = await open(path, 'r');
+    try {
+      await (how === 'data' ? handle.datasync() : handle.sync());
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function syncWal(): Promise<void> {
+    if (!walHandle) {
+      const handle = await open(wal, 'r');
+      await syncFile(dirname(wal), 'all').catch(async (error: unknown) => {
+        await handle.close();
+        throw error;
+      });
+      walHandle = handle;
+    }
+    try {
+      await walHandle.datasync();
+    } catch (error) {
+      // Opened again at the next sync.
+      await walHandle.close().catch(() => {});
+      walHandle = null;
+      throw error;
+    }
+  }
+
+  async function syncOnce(): Promise<void> {
+    const target = committed;
+    await syncWal().catch((error: NodeJS.ErrnoException) => {
+      // No WAL: its frames went into the database file at a checkpoint (synced by SQLite,
+      // and synced again here for good measure).
+      if (error.code !== 'ENOENT') throw error;
+      return syncFile(file, 'data');
+    });
+    syncs++;
+    durable = Math.max(durable, target);
+  }
+
+  return {
+    /** Notes a commit; returns its number. */
+    committed: () => ++committed,
+    /** Every commit so far (what a read may have seen). */
+    latest: () => committed,
+    /** Resolves once commit `n` and every one before it is on disk. */
+    async durable(n: number): Promise<void> {
+      while (durable < n) {
+        running ??= syncOnce().finally(() => {
+          running = null;
+        });
+        await running;
+      }
+    },
+    get syncs() {
+      return syncs;
+    },
+    async close(): Promise<void> {
+      await running?.catch(() => {});
+      await walHandle?.close().catch(() => {});
+      walHandle = null;
+    },
+  };
 }
 
 /** Opens (creating if needed) the SQLite file in WAL mode and applies pending migrations. */
 export async function openSqlite(file: string, options: SqliteOptions = {}): Promise<Database> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const handle = new SqliteHandle(file, { create: true, strict: true });
+  const full = (options.synchronous ?? 'FULL') === 'FULL' && file !== ':memory:';
   handle.exec('PRAGMA busy_timeout = 5000');
   handle.exec('PRAGMA journal_mode = WAL');
-  handle.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+  // Migrations commit with SQLite's own FULL sync; everything after through createWalSync.
+  handle.exec('PRAGMA synchronous = FULL');
   handle.exec('PRAGMA foreign_keys = ON');
   migrateSqlite(handle);
+  handle.exec('PRAGMA synchronous = NORMAL');
+  const walSync = full ? createWalSync(file) : null;
   const tables = (await import('./schema/sqlite.ts')) as unknown as Tables;
-  const db = drizzleSqlite({ client: handle }) as unknown as Db;
+  // Statements are compiled once and reused (bun:sqlite's query() cache) rather than for
+  // every query; the queue below runs one operation at a time, so none is shared while in use.
+  const client = {
+    prepare: (sql: string) => handle.query(sql),
+    exec: (sql: string) => handle.exec(sql),
+    transaction: handle.transaction.bind(handle),
+  };
+  const db = drizzleSqlite({ client: client as unknown as SqliteHandle }) as unknown as Db;
   const queue = createSerialQueue();
+  const changes = handle.query<{ n: number }, []>('SELECT total_changes() AS n');
+  const totalChanges = () => changes.get()?.n ?? 0;
+
+  /**
+   * Runs one operation on the queue, then (outside it, so others go on meanwhile) waits
+   * until whatever it committed, or may have read, is durable.
+   */
+  async function operation<T>(work: () => Promise<T>): Promise<T> {
+    let seen = 0;
+    const result = await queue(() =>
+      translated(async () => {
+        const before = totalChanges();
+        const value = await work();
+        if (walSync) seen = totalChanges() !== before ? walSync.committed() : walSync.latest();
+        return value;
+      }),
+    );
+    if (walSync && seen > 0) await translated(() => walSync.durable(seen));
+    return result;
+  }
+
   return {
     dialect: 'sqlite',
     tables,
-    sqlite: { file, handle },
-    run: (work) => queue(() => translated(() => work(db))),
+    sqlite: {
+      file,
+      handle,
+      get walSyncs() {
+        return walSync?.syncs ?? 0;
+      },
+    },
+    run: (work) => operation(() => work(db)),
     tx: (work) =>
-      queue(() =>
-        translated(async () => {
-          // IMMEDIATE takes the write lock up front, so two processes sharing the file
-          // (a blue/green deploy) wait for each other instead of failing mid-transaction.
-          handle.exec('BEGIN IMMEDIATE');
-          try {
-            const result = await work(db);
-            handle.exec('COMMIT');
-            return result;
-          } catch (error) {
-            if (handle.inTransaction) handle.exec('ROLLBACK');
-            throw error;
-          }
-        }),
-      ),
+      operation(async () => {
+        // IMMEDIATE takes the write lock up front, so two processes sharing the file
+        // (a blue/green deploy) wait for each other instead of failing mid-transaction.
+        handle.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(db);
+          handle.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (handle.inTransaction) handle.exec('ROLLBACK');
+          throw error;
+        }
+      }),
     ping: () => queue(() => translated(async () => void handle.query('SELECT 1').get())),
     close: async () => {
+      await walSync?.durable(walSync.latest());
+      await walSync?.close();
       await queue(async () => handle.close());
     },
   };

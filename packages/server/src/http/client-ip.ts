@@ -9,13 +9,16 @@ export interface PeerAddressSource {
 }
 
 // The socket peer of each request, noted by the server's fetch handler (server.ts) before
-// any route runs, so routes need no handle on the server.
-const peers = new WeakMap<Request, string>();
+// any route runs, so routes need no handle on the server. The address itself is asked of
+// the server only when a route wants it: requestIP costs more than serving a cached file.
+const peers = new WeakMap<Request, PeerAddressSource>();
 
 export function notePeer(request: Request, server: PeerAddressSource | null): void {
-  const address = server?.requestIP(request)?.address;
-  if (address) peers.set(request, address);
+  if (server) peers.set(request, server);
 }
+
+const peerOf = (request: Request): string | null =>
+  peers.get(request)?.requestIP(request)?.address || null;
 
 function trusted(policy: TrustProxy, address: Address, index: number): boolean {
   switch (policy.kind) {
@@ -68,6 +71,6 @@ export function resolveClientIp(
  * forwarded (resolveClientIp). null when unknown (requests handled without a socket).
  */
 export function clientIp(request: Request, trustProxy: TrustProxy): string | null {
-  const peer = peers.get(request) ?? null;
+  const peer = peerOf(request);
   return resolveClientIp(peer, request.headers.get('x-forwarded-for'), trustProxy);
 }

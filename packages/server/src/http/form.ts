@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import Busboy from '@fastify/busboy';
+import type BusboyFactory from '@fastify/busboy';
 import { type BodyLimits, BodyTooLargeError, bodyChunks } from './body.ts';
 
 /** A file part as received: in memory (`bytes`) or in a temp file (`path`). */
@@ -51,6 +51,13 @@ export interface FormOptions extends BodyLimits {
   /** Called for each text field as it arrives (a `key` field may raise the size limit). */
   onField?: (name: string, value: string) => void | Promise<void>;
 }
+
+/** busboy, loaded with the first form rather than at start (README: Performance). */
+let busboyModule: Promise<typeof BusboyFactory> | null = null;
+const loadBusboy = () => {
+  busboyModule ??= import('@fastify/busboy').then((module) => module.default);
+  return busboyModule;
+};
 
 /** Fewer parts than this is every honest upload form; more is refused. */
 const MAX_PARTS = 64;
@@ -113,6 +120,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
     await Promise.all(temps.map((path) => rm(path, { force: true })));
   };
 
+  const Busboy = await loadBusboy();
   let busboy: ReturnType<typeof Busboy>;
   try {
     busboy = Busboy({

@@ -35,7 +35,7 @@ export function parseRange(header: string | null, size: number): ByteRange {
   return { start, end };
 }
 
-const etagOf = (file: StoredObject): string =>
+const etagOf = (file: Pick<StoredObject, 'size' | 'modifiedAt'>): string =>
   `"${file.size.toString(16)}-${Math.floor(file.modifiedAt.getTime()).toString(16)}"`;
 
 function notModified(request: Request, etag: string, modifiedAt: Date): boolean {
@@ -52,17 +52,15 @@ function notModified(request: Request, etag: string, modifiedAt: Date): boolean 
   );
 }
 
-/** A stored file as an HTTP response: conditional requests, one byte range, HEAD. */
-export function serveStoredFile(
-  request: Request,
-  file: StoredObject,
+/** The headers every answer about a stored file carries (200, 206, 304, 416). */
+export function fileHeaders(
+  file: Pick<StoredObject, 'size' | 'modifiedAt'>,
   options: ServeOptions,
-): Response {
-  const etag = etagOf(file);
+): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': options.contentType,
     'Accept-Ranges': 'bytes',
-    ETag: etag,
+    ETag: etagOf(file),
     'Last-Modified': file.modifiedAt.toUTCString(),
     'Cache-Control':
       options.cacheControl ??
@@ -72,6 +70,17 @@ export function serveStoredFile(
     'Content-Security-Policy': "default-src 'none'; sandbox",
   };
   if (options.disposition) headers['Content-Disposition'] = options.disposition;
+  return headers;
+}
+
+/** A stored file as an HTTP response: conditional requests, one byte range, HEAD. */
+export function serveStoredFile(
+  request: Request,
+  file: StoredObject,
+  options: ServeOptions,
+): Response {
+  const headers = fileHeaders(file, options);
+  const etag = headers.ETag!;
   if (notModified(request, etag, file.modifiedAt))
     return new Response(null, { status: 304, headers });
 

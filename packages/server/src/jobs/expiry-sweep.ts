@@ -14,6 +14,8 @@ export interface ExpirySweepDeps {
   holder: string;
   /** Longest sleep between sweeps; an expiry is removed within this after it passes. */
   intervalMs?: number;
+  /** Delay of the first sweep (the first requests after a start go first). */
+  firstRunAfterMs?: number;
 }
 
 /** Deletes every image whose expiry has passed; returns how many. */
@@ -45,6 +47,10 @@ export function startExpirySweep(deps: ExpirySweepDeps) {
       const next = (await deps.repos.images.nextExpiry(deps.now()))?.getTime();
       return next === undefined ? undefined : Math.max(50, next - deps.now().getTime() + 50);
     },
-    { intervalMs: interval, onError: (error) => deps.log.error('expiry sweep failed', { error }) },
+    {
+      intervalMs: interval,
+      firstRunAfterMs: deps.firstRunAfterMs,
+      onError: (error) => deps.log.error('expiry sweep failed', { error }),
+    },
   );
 }

@@ -45,6 +45,8 @@ export function startFileDeletions(deps: {
   now: () => Date;
   log: Logger;
   intervalMs?: number;
+  /** Delay of the first round (the first requests after a start go first). */
+  firstRunAfterMs?: number;
 }) {
   return startLoop(
     async () => {
@@ -55,6 +57,7 @@ export function startFileDeletions(deps: {
     },
     {
       intervalMs: deps.intervalMs ?? 5_000,
+      firstRunAfterMs: deps.firstRunAfterMs,
       onError: (error) => deps.log.error('file removal round failed', { error }),
     },
   );

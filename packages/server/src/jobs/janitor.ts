@@ -81,7 +81,9 @@ export async function collect(deps: JanitorDeps): Promise<JanitorReport> {
 }
 
 /** Registers this process, then beats its heart and collects leftovers until stopped. */
-export async function startJanitor(deps: JanitorDeps & { intervalMs?: number }) {
+export async function startJanitor(
+  deps: JanitorDeps & { intervalMs?: number; firstRunAfterMs?: number },
+) {
   await deps.repos.system.registerInstance({
     id: deps.me.id,
     host: deps.me.host,
@@ -90,6 +92,8 @@ export async function startJanitor(deps: JanitorDeps & { intervalMs?: number }) 
   });
   const heartbeat = startLoop(() => deps.repos.system.heartbeat(deps.me.id, deps.now()), {
     intervalMs: HEARTBEAT_EVERY_MS,
+    // Registering was the first beat.
+    firstRunAfterMs: HEARTBEAT_EVERY_MS,
     onError: (error) => deps.log.error('heartbeat failed', { error }),
   });
   const janitor = startLoop(
@@ -101,6 +105,7 @@ export async function startJanitor(deps: JanitorDeps & { intervalMs?: number }) 
     },
     {
       intervalMs: deps.intervalMs ?? 60_000,
+      firstRunAfterMs: deps.firstRunAfterMs,
       onError: (error) => deps.log.error('janitor round failed', { error }),
     },
   );

@@ -1,10 +1,11 @@
 /**
- * Runs `task` now and then again every `intervalMs` (or sooner when `wake` is called),
- * never two at once; errors go to `onError` and the loop goes on. Returns its controls.
+ * Runs `task` now (or after `firstRunAfterMs`) and then again every `intervalMs` (or sooner
+ * when `wake` is called), never two at once; errors go to `onError` and the loop goes on.
+ * Returns its controls.
  */
 export function startLoop(
   task: () => Promise<unknown>,
-  options: { intervalMs: number; onError: (error: unknown) => void },
+  options: { intervalMs: number; onError: (error: unknown) => void; firstRunAfterMs?: number },
 ) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | null = null;
@@ -41,7 +42,8 @@ export function startLoop(
     })();
   }
 
-  run();
+  if (options.firstRunAfterMs) schedule(options.firstRunAfterMs);
+  else run();
   return {
     wake: () => {
       if (running) again = true;

@@ -51,7 +51,8 @@ export function stripGps(bytes: Uint8Array, type: SniffedType): Uint8Array {
   const places = gpsPlaces(bytes, ranges);
   if (!places.any) return bytes;
 
-  const copy = bytes.slice();
+  // A copy, also when `bytes` is a Buffer (whose slice() is a view of the same memory).
+  const copy = new Uint8Array(bytes);
   if (places.exif && ranges.exif) {
     removeGpsInPlace(copy.subarray(ranges.exif.start, ranges.exif.end));
     if (ranges.exifCrcChunk) writePngCrc(copy, ranges.exifCrcChunk);

@@ -66,7 +66,6 @@ export function createLocalStorage(root: string, options: LocalStorageOptions = 
 
   /** The file's bytes under a temp name, synced; a path on this disk is moved, not copied. */
   async function writeTemp(file: StoredFile): Promise<string> {
-    await mkdir(tmpDir, { recursive: true });
     const tmp = tempName();
     try {
       if ('path' in file) {
@@ -120,17 +119,17 @@ export function createLocalStorage(root: string, options: LocalStorageOptions = 
       const temps: string[] = [];
       const placed: string[] = [];
       try {
+        await mkdir(tmpDir, { recursive: true });
         // Written (and synced) side by side; placed only when every one is on disk.
         const written = await Promise.allSettled(files.map((file) => writeTemp(file)));
         for (const result of written) if (result.status === 'fulfilled') temps.push(result.value);
         const failed = written.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
-        const folders = new Set<string>();
+        const folders = new Set(targets.map((target) => dirname(target)));
+        await Promise.all([...folders].map((folder) => mkdir(folder, { recursive: true })));
         for (const [i, target] of targets.entries()) {
-          await mkdir(dirname(target), { recursive: true });
           await rename(temps[i]!, target);
           placed.push(target);
-          folders.add(dirname(target));
         }
         // The renames are durable once their folders are synced.
         await Promise.all([...folders].map((folder) => syncPath(folder, 'r')));

@@ -72,6 +72,17 @@ describe('GPS removal', () => {
     expect(stripGps(png, await sniffType(png))).toBe(png);
   });
 
+  test('the uploaded bytes are never changed, also when they come as a Buffer', async () => {
+    const withGps = await f.jpegWithMetadata({ gps: true, exif: { Make: 'Acme' } });
+    // Uploads held in memory arrive as Buffers, whose slice() is a view, not a copy.
+    const received = Buffer.from(withGps);
+    const stripped = stripGps(received, await sniffType(received));
+    expect(stripped).not.toBe(received);
+    expect(containsGps(stripped, await sniffType(stripped))).toBe(false);
+    expect(new Uint8Array(received)).toEqual(new Uint8Array(withGps));
+    expect(containsGps(received, await sniffType(received))).toBe(true);
+  });
+
   for (const format of ['png', 'webp', 'avif'] as const) {
     test(`${format.toUpperCase()}: GPS removed in place, pixels identical, file still valid`, async () => {
       const bytes = await f.withMetadataAs(format, {

@@ -285,7 +285,9 @@ describe('storage failures', () => {
       const { samples } = await scrape(server);
       const v = (name: string, labels?: Record<string, string>) =>
         sampleValue(samples, name, labels);
-      expect(v('upshot_storage_errors_total', { operation: 'put', kind: 'unavailable' })).toBe(1);
+      // Two writes failed: the bytes received (stored while the image is processed), then
+      // the variants.
+      expect(v('upshot_storage_errors_total', { operation: 'put', kind: 'unavailable' })).toBe(2);
       expect(v('upshot_storage_errors_total', { operation: 'get', kind: 'unavailable' })).toBe(1);
       expect(v('upshot_upload_refusals_total', { status: '503', code: '105' })).toBe(1);
       expect(v('upshot_file_serve_duration_seconds_count', { status: '503' })).toBe(1);

@@ -126,7 +126,9 @@ export const images = pgTable(
   (t) => [
     uniqueIndex('images_file').on(t.datePath, t.name),
     uniqueIndex('images_flight').on(t.flightKey),
-    index('images_duplicate').on(t.uploadMd5),
+    // Both columns: SQLite, without statistics, would otherwise pick images_user and scan
+    // every image of the uploader for each upload's duplicate check.
+    index('images_duplicate').on(t.uploadMd5, t.userId),
     index('images_expires').on(t.expiresAt),
     index('images_user').on(t.userId),
     index('images_album').on(t.albumId),

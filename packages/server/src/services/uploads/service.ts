@@ -14,10 +14,9 @@ import type { Repositories } from '../../db/repositories/index.ts';
 import type { ImageRow, NewImageRow, UserRow } from '../../db/schema/index.ts';
 import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
 import { md5 } from '../../media/hash.ts';
-import { type EncodedFile, processImage, readImageHeader } from '../../media/image.ts';
+import type { EncodedFile } from '../../media/image.ts';
 import type { WorkQueue } from '../../media/queue.ts';
-import { type SniffedType, sniffType } from '../../media/sniff.ts';
-import { processVideo } from '../../media/video.ts';
+import type { SniffedType } from '../../media/sniff.ts';
 import type { Storage, StoredFile } from '../../storage/storage.ts';
 import { Refusal } from '../errors.ts';
 import type { ImageDeleter } from '../images/deleter.ts';
@@ -89,6 +88,16 @@ interface Processed {
 const FLIGHT_WAIT_MS = 10 * 60_000;
 const FLIGHT_POLL_MS = 100;
 
+/**
+ * The media pipelines (sharp, file-type, exifr, ffmpeg's helpers), loaded at the first
+ * upload instead of at start: they are most of the start time (README: Performance).
+ */
+let mediaModules: Promise<typeof import('./media.ts')> | null = null;
+const media = () => {
+  mediaModules ??= import('./media.ts');
+  return mediaModules;
+};
+
 const checkAborted = (signal: AbortSignal | undefined) => {
   if (signal?.aborted) throw new Refusal('shutting-down');
 };
@@ -134,6 +143,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       // no more than `mediaConcurrency` of them are in memory at once.
       return queue.run(async () => {
         const bytes = source.bytes ?? (await Bun.file(source.path!).bytes());
+        const { processImage, readImageHeader } = await media();
         const header = await readImageHeader(bytes, type);
         const image = await processImage({
           bytes,
@@ -171,6 +181,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         path = written;
       }
       try {
+        const { processVideo } = await media();
         const video = await processVideo({
           path,
           type,
@@ -237,6 +248,20 @@ export function createUploadService(deps: UploadServiceDeps) {
     if (used + incoming <= quotaMb * 1_000_000) return;
     if (await duplicateOf()) return;
     throw new Refusal('quota-exceeded', { maxMb: quotaMb });
+  }
+
+  /**
+   * Whether the stored main file will be the uploaded bytes, untouched: no resize, no
+   * conversion (BMP), no GPS to remove (UPSHOT_STRIP_GPS). Videos always are.
+   */
+  async function keepsSourceBytes(
+    type: SniffedType,
+    width: number | undefined,
+    bytes: Uint8Array,
+  ): Promise<boolean> {
+    if (type.kind === 'video') return true;
+    if (width !== undefined || type.extension === 'bmp') return false;
+    return !config.stripGps || (await media()).stripGps(bytes, type) === bytes;
   }
 
   /** The first bytes, enough to tell the type. */
@@ -334,7 +359,7 @@ export function createUploadService(deps: UploadServiceDeps) {
         );
       }
 
-      const type = await sniffType(await head(source)).catch((error: unknown) => {
+      const type = await (await media()).sniffType(await head(source)).catch((error: unknown) => {
         // Not media: with UPSHOT_FILE_UPLOADS on, an allowed extension makes it a stored file.
         const artifact = artifactType(error, config, source.originalFilename);
         if (artifact) return artifact;
@@ -426,16 +451,31 @@ export function createUploadService(deps: UploadServiceDeps) {
       activeClaims.add(row.id);
       let settle: () => void = () => {};
       if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
+      const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
+      /** Keys this upload has stored so far (each write is all or nothing). */
+      const written: string[] = [];
+      const put = async (files: StoredFile[]) => {
+        await storage.putAll(files);
+        written.push(...files.map((file) => file.key));
+      };
+      // Most uploads store the bytes received as they are: that file is written (and
+      // synced) while the image is still being processed, rather than after it.
+      const earlyMain =
+        source.bytes && (await keepsSourceBytes(type, command.width, source.bytes))
+          ? put([{ key: mainKey, bytes: source.bytes }])
+          : null;
+      earlyMain?.catch(() => {});
       try {
         const processed = await processing;
         checkAborted(signal);
         const files: StoredFile[] = [];
-        const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
-        files.push(
-          processed.mainIsSource && source.path
-            ? { key: mainKey, path: source.path }
-            : { key: mainKey, bytes: processed.main.bytes },
-        );
+        if (!(earlyMain && processed.mainIsSource)) {
+          files.push(
+            processed.mainIsSource && source.path
+              ? { key: mainKey, path: source.path }
+              : { key: mainKey, bytes: processed.main.bytes },
+          );
+        }
         const variant = (infix: string, file: EncodedFile | null) => {
           if (!file) return;
           const extension = type.kind === 'video' ? 'jpeg' : ext.variant;
@@ -447,7 +487,10 @@ export function createUploadService(deps: UploadServiceDeps) {
         variant('th', processed.thumb);
         variant('md', processed.medium);
         variant('fr', processed.frame);
-        await storage.putAll(files);
+        // Both writes settle before anything else happens, whichever fails.
+        const stored = await Promise.allSettled([earlyMain, put(files)]);
+        const failed = stored.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
 
         const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
         const values: PublishValues = {
@@ -498,7 +541,11 @@ export function createUploadService(deps: UploadServiceDeps) {
           expirationCapped: expiration.capped,
         };
       } catch (error) {
-        // Nobody has the URLs yet: the pending row goes, with whatever files it had.
+        // Nobody has the URLs yet: the pending row goes, with whatever files it had. Files
+        // already stored go at once (a refused upload leaves nothing behind), once the early
+        // write of the main file has settled so that nothing lands after the removal.
+        await earlyMain?.catch(() => {});
+        if (written.length > 0) await storage.deleteAll(written).catch(() => {});
         await deps.deleter.delete(row).catch(() => {});
         throw error;
       } finally {

@@ -10,10 +10,11 @@ export function docsRoutes(
   config: Config,
   instance: Instance,
   web: Web,
-  openapi: ReturnType<typeof buildOpenApi>,
+  /** Built when first asked for. */
+  openapi: () => ReturnType<typeof buildOpenApi>,
 ) {
   return new Elysia({ name: 'docs-pages' })
-    .get('/api/docs', ({ request }) => apiDocsPage(web, request, openapi))
+    .get('/api/docs', ({ request }) => apiDocsPage(web, request, openapi()))
     .get('/api-v1', ({ request }) =>
       apiV1Page(web, request, config, config.guestUploads ? instance.guestKey : null),
     );
