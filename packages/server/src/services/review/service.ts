@@ -15,7 +15,7 @@ import { ReviewLimits } from '@upshot/schema';
 import type { Config } from '../../config.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { ComparisonFileRow, ImageRow, UserRow } from '../../db/schema/index.ts';
-import { diffImages } from '../../media/diff.ts';
+import type { diffImages as DiffImages } from '../../media/diff.ts';
 import { MediaError } from '../../media/errors.ts';
 import { md5 } from '../../media/hash.ts';
 import type { WorkQueue } from '../../media/queue.ts';
@@ -27,6 +27,10 @@ import type { PresentContext } from '../images/present.ts';
 import type { Principal } from '../principal.ts';
 import type { UploadService } from '../uploads/service.ts';
 import { byName, presentBaseline, presentComparison } from './present.ts';
+
+// sharp and pixelmatch load at the first comparison, not at start (README: Performance).
+const loadDiff = async (): Promise<typeof DiffImages> =>
+  (await import('../../media/diff.ts')).diffImages;
 
 /** A request the review API refuses, with the reason to show (a 400). */
 export class ReviewRefusal extends Error {
@@ -154,13 +158,13 @@ export function createReviewService(deps: ReviewServiceDeps) {
       return { row: base, diff: null };
     }
     const beforeRow = before.row;
-    let result: Awaited<ReturnType<typeof diffImages>> | null;
+    let result: Awaited<ReturnType<typeof DiffImages>> | null;
     try {
       // Read inside the queue's slot: a comparison of hundreds of changed screenshots holds
       // no more than `mediaConcurrency` pairs in memory at once.
       result = await deps.queue.run(async () => {
         const [a, b] = await Promise.all([bytesOf(beforeRow), bytesOf(after)]);
-        return a && b ? diffImages(a, b, diffOptions(threshold)) : null;
+        return a && b ? (await loadDiff())(a, b, diffOptions(threshold)) : null;
       });
     } catch (error) {
       // An image sharp can't read for a diff is still a changed file: shown without a diff.
@@ -370,6 +374,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
     ): Promise<DiffResult> {
       userOf(principal);
       const identical = a.length === b.length && (await md5(a)) === (await md5(b));
+      const diffImages = await loadDiff();
       const result = await deps.queue.run(() => diffImages(a, b, diffOptions(threshold)));
       return {
         identical,
