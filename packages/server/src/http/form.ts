@@ -87,6 +87,17 @@ export function createMemoryBudget(limit: number): MemoryBudget {
   };
 }
 
+/** The chunks as one array: one allocation and one copy (fresh memory is costly in a VM). */
+function joined(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
 export class FormError extends Error {
   override name = 'FormError';
 }
@@ -237,8 +248,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
         await sink.handle.close();
         sink.handle = null;
       } else {
-        sink.file.bytes =
-          sink.chunks.length === 1 ? sink.chunks[0]! : new Uint8Array(Buffer.concat(sink.chunks));
+        sink.file.bytes = sink.chunks.length === 1 ? sink.chunks[0]! : joined(sink.chunks);
       }
     }
     return { fields, files, cleanup };
