@@ -76,6 +76,30 @@ const JOBS_FIRST_ROUND_MS = 1_000;
 /** Upload bytes held in memory by all requests together; more streams to temp files. */
 const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
 
+/**
+ * The path of a request's URL. Bun hands over absolute URLs; a path with a dot segment or
+ * an escape goes through the URL parser, which resolves and normalises them.
+ */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  const query = url.indexOf('?', start);
+  const path = query < 0 ? url.slice(start) : url.slice(start, query);
+  return path.includes('/.') || path.includes('%') ? new URL(url).pathname : path;
+}
+
+function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set('X-Request-Id', requestId);
+    return response;
+  } catch {
+    // Headers of a redirect made by Response.redirect are immutable: copy them.
+    const copy = new Response(response.body, response);
+    copy.headers.set('X-Request-Id', requestId);
+    return copy;
+  }
+}
+
 export async function createServer(config: Config, options: ServerOptions = {}) {
   const now = options.now ?? (() => new Date());
   const log =
@@ -244,29 +268,32 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
   }
 
   /** Every request comes through here: an id, the peer address, then the routes. */
-  async function fetch(request: Request, server: Server<unknown> | null): Promise<Response> {
+  function fetch(request: Request, server: Server<unknown> | null): Response | Promise<Response> {
     const requestId = assignRequestId(request);
     notePeer(request, server);
-    const path = new URL(request.url).pathname;
-    let response: Response;
+    const path = pathOf(request.url);
     if (path.startsWith('/images/') && (request.method === 'GET' || request.method === 'HEAD')) {
       const started = performance.now();
-      response = await serveFile(request, path).catch((error: unknown) => {
+      const served = (response: Response) => {
+        metrics.fileServed(response.status, (performance.now() - started) / 1000);
+        return withRequestId(response, requestId);
+      };
+      const failed = (error: unknown) => {
         log.error('file read failed', { requestId, error });
         return errorResponse(ApiErrors.storageUnavailable, false, { 'Retry-After': '10' });
-      });
-      metrics.fileServed(response.status, (performance.now() - started) / 1000);
-    } else {
-      response = refuseBody(request, path) ?? (await app.handle(request));
+      };
+      let reply: Response | Promise<Response>;
+      try {
+        reply = serveFile(request, path);
+      } catch (error) {
+        reply = failed(error);
+      }
+      // A file held in memory is answered without a promise (README: Performance).
+      return reply instanceof Response ? served(reply) : reply.catch(failed).then(served);
     }
-    try {
-      response.headers.set('X-Request-Id', requestId);
-    } catch {
-      // Headers of a redirect made by Response.redirect are immutable: copy them.
-      response = new Response(response.body, response);
-      response.headers.set('X-Request-Id', requestId);
-    }
-    return response;
+    const refused = refuseBody(request, path);
+    if (refused) return withRequestId(refused, requestId);
+    return app.handle(request).then((response) => withRequestId(response, requestId));
   }
 
   let server: Server<unknown> | null = null;

@@ -134,11 +134,35 @@ export function createFileServer(deps: {
     return (head ? replies.head : replies.get).clone();
   }
 
-  return async function serveFile(
+  /**
+   * The answer for a file URL. A hit on a public file held in memory, asked for whole, is
+   * answered at once (no promise): that is most of an image host's traffic.
+   */
+  function serveFile(
     request: Request,
     path: string = new URL(request.url).pathname,
+  ): Response | Promise<Response> {
+    const entry = cache.peek(path, load);
+    if (entry?.bytes && !entry.isPrivate && isPlain(request)) {
+      const now = deps.now().getTime();
+      if (entry.expiresAt === null || entry.expiresAt > now) {
+        const secondsLeft =
+          entry.expiresAt === null ? YEAR_SECONDS : (entry.expiresAt - now) / 1000;
+        const maxAge = Math.max(0, Math.floor(Math.min(YEAR_SECONDS, secondsLeft)));
+        const reply = plainReply(entry, entry.stored, maxAge, request.method === 'HEAD');
+        if (reply) return reply;
+      }
+    }
+    return serveSlowly(request, path, entry);
+  }
+  return serveFile;
+
+  async function serveSlowly(
+    request: Request,
+    path: string,
+    peeked: CachedFile | undefined,
   ): Promise<Response> {
-    const entry = cache.peek(path, load) ?? (await cache.get(path, load));
+    const entry = peeked ?? (await cache.get(path, load));
     if (!entry) {
       if (deps.otherPath && !FILE_PATH.test(path))
         return (await deps.otherPath(path)) ?? notFoundFile();
@@ -152,7 +176,7 @@ export function createFileServer(deps: {
     const secondsLeft = entry.expiresAt === null ? YEAR_SECONDS : (entry.expiresAt - now) / 1000;
     const maxAge = Math.min(YEAR_SECONDS, secondsLeft);
     const head = request.method === 'HEAD';
-    // The hot path: a public file held in memory, asked for whole.
+    // Held in memory since the lookup began (another request kept it meanwhile).
     if (entry.bytes && !entry.isPrivate && isPlain(request)) {
       const reply = plainReply(entry, entry.stored, Math.max(0, Math.floor(maxAge)), head);
       if (reply) return reply;
@@ -182,7 +206,7 @@ export function createFileServer(deps: {
       maxAge,
       disposition: entry.disposition,
     });
-  };
+  }
 }
 
 /**
