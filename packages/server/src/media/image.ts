@@ -378,7 +378,9 @@ async function processStill(
   const target = targetWidth(input.width, displayWidth);
   const width = decodeWidth(displayWidth, displayHeight, target);
 
-  let pipeline = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: maxPixels }).rotate();
+  // Turned upright only when the file says it is not (an extra pass over the pixels).
+  let pipeline = sharp(bytes, { failOn: FAIL_ON, limitInputPixels: maxPixels });
+  if ((header.orientation ?? 1) !== 1) pipeline = pipeline.rotate();
   if (width < displayWidth) pipeline = pipeline.resize({ width });
   let pixels: Pixels;
   try {
