@@ -1,4 +1,5 @@
 import type { Repositories } from '../db/repositories/index.ts';
+import { TOUCH_EVERY_MS } from '../db/repositories/keys.ts';
 import type { UserRow } from '../db/schema/index.ts';
 import type { Chevereto } from './chevereto.ts';
 import { hashSecret, safeEqual } from './keys.ts';
@@ -30,6 +31,10 @@ export async function resolveKey(
   if (safeEqual(key, guestKey)) return { found: { kind: 'guest' } };
   const found = (await repos.keys.find(hashSecret(key))) ?? (await chevereto?.findKey(key)) ?? null;
   if (!found) return { unknown: true };
-  void repos.keys.touch(found.key.id, now).catch(() => {});
+  // Written at most once a minute: most requests skip the write (and its round trip).
+  const lastUsed = found.key.lastUsedAt?.getTime() ?? null;
+  if (lastUsed === null || now.getTime() - lastUsed >= TOUCH_EVERY_MS) {
+    void repos.keys.touch(found.key.id, now).catch(() => {});
+  }
   return { found: { kind: 'user', user: found.user, keyId: found.key.id } };
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 
 /** How stale a key's "last used" may get: writing it on every request costs a write each. */
-const TOUCH_EVERY_MS = 60_000;
+export const TOUCH_EVERY_MS = 60_000;
 
 /** User API keys, kept only as a SHA-256 hash and found by it. */
 export function createKeysRepository(database: Database) {
