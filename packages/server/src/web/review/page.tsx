@@ -59,7 +59,7 @@ function Picture(props: {
 function Slider(props: { ctx: WebContext; file: ComparedFile; id: string }): Html {
   const { ctx, file, id } = props;
   const { before, after, diff } = file;
-  if (!before || !after) return <></>;
+  if (!before || !after) return raw('');
   const width = Math.max(before.width, after.width, 1);
   const height = Math.max(before.height, after.height, 1);
   const layer = (image: ReviewImage, cls: string, alt: string) => (
