@@ -76,9 +76,11 @@ export interface BigUploadResult {
 export async function bigUploadBench(): Promise<BigUploadResult> {
   const video = await video90Mb();
   const size = Bun.file(video).size;
-  // The user is written into a fresh data folder (migrated on open), then it is served.
+  // A first start sets the data folder up (with its admin), then the user is written
+  // into it, then it is served.
   const dataDir = await mkdtemp(join(tmpdir(), 'upshot-bench-big-'));
   try {
+    await (await startServer({}, { dataDir })).stop();
     await seedUser(dataDir);
     const running = await startServer({}, { dataDir });
     try {
