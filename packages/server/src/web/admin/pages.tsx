@@ -10,7 +10,14 @@ import { formatGmt, formatSize } from '../../services/images/formatting.ts';
 import type { PresentContext } from '../../services/images/present.ts';
 import type { WebContext } from '../context.ts';
 import type { Child } from '../jsx/jsx-runtime.ts';
-import { CopyField, CsrfField, EmptyState, Notice, PageHeader } from '../ui/components.tsx';
+import {
+  CopyField,
+  CsrfField,
+  EmptyState,
+  Notice,
+  PageHeader,
+  PostButton,
+} from '../ui/components.tsx';
 import { Gallery } from '../ui/gallery.tsx';
 import { type IconName, icon } from '../ui/icons.ts';
 
@@ -239,26 +246,16 @@ export function UsersPage(props: {
                   </td>
                   <td class="actions">
                     {user.isAdmin ? null : (
-                      <form
-                        method="post"
+                      <PostButton
+                        ctx={ctx}
                         action={`/admin/users/${props.encode(user.id)}/${user.isBanned ? 'unban' : 'ban'}`}
-                        class="inline"
-                      >
-                        <CsrfField ctx={ctx} />
-                        <button
-                          type="submit"
-                          class={`button small ${user.isBanned ? 'secondary' : 'danger'}`}
-                          aria-label={t('a11y.action', {
-                            action: user.isBanned ? t('admin.unban') : t('admin.ban'),
-                            target: user.username,
-                          })}
-                        >
-                          {icon('ban')}
-                          <span class="label">
-                            {user.isBanned ? t('admin.unban') : t('admin.ban')}
-                          </span>
-                        </button>
-                      </form>
+                        formClass="inline"
+                        kind={user.isBanned ? 'secondary' : 'danger'}
+                        small
+                        icon="ban"
+                        label={user.isBanned ? t('admin.unban') : t('admin.ban')}
+                        target={user.username}
+                      />
                     )}
                     <a
                       class="button small secondary"
@@ -382,13 +379,12 @@ export function UserPage(props: {
             {t('admin.reset')}
           </h2>
           <p class="muted">{t('admin.resetLead')}</p>
-          <form method="post" action={`/admin/users/${id}/reset`}>
-            <CsrfField ctx={ctx} />
-            <button type="submit" class="button secondary">
-              {icon('link')}
-              <span class="label">{t('admin.resetMake')}</span>
-            </button>
-          </form>
+          <PostButton
+            ctx={ctx}
+            action={`/admin/users/${id}/reset`}
+            icon="link"
+            label={t('admin.resetMake')}
+          />
         </section>
         {user.isAdmin ? null : (
           <section class="card danger-zone" aria-labelledby="delete-title">
@@ -396,25 +392,23 @@ export function UserPage(props: {
               {icon('trash-2')}
               {t('admin.deleteUser')}
             </h2>
-            <form
-              method="post"
+            <PostButton
+              ctx={ctx}
               action={`/admin/users/${id}/${user.isBanned ? 'unban' : 'ban'}`}
-              class="stack"
-            >
-              <CsrfField ctx={ctx} />
-              <button type="submit" class={`button ${user.isBanned ? 'secondary' : 'danger'}`}>
-                {icon('ban')}
-                <span class="label">{user.isBanned ? t('admin.unban') : t('admin.ban')}</span>
-              </button>
-            </form>
+              formClass="stack"
+              kind={user.isBanned ? 'secondary' : 'danger'}
+              icon="ban"
+              label={user.isBanned ? t('admin.unban') : t('admin.ban')}
+            />
             <p class="muted">{t('admin.deleteUserLead', { n: props.images })}</p>
-            <form method="post" action={`/admin/users/${id}/delete`} class="stack" data-confirm>
-              <CsrfField ctx={ctx} />
-              <button type="submit" class="button danger">
-                {icon('trash-2')}
-                <span class="label">{t('admin.deleteUserConfirm', { name: user.username })}</span>
-              </button>
-            </form>
+            <PostButton
+              ctx={ctx}
+              action={`/admin/users/${id}/delete`}
+              formClass="stack"
+              kind="danger"
+              icon="trash-2"
+              label={t('admin.deleteUserConfirm', { name: user.username })}
+            />
           </section>
         )}
       </div>
@@ -521,20 +515,14 @@ export function AddressesPage(props: { ctx: WebContext; rows: BannedAddressRow[]
                   </td>
                   <td class="muted small">{formatGmt(row.createdAt)} UTC</td>
                   <td>
-                    <form method="post" action="/admin/addresses/unban">
-                      <CsrfField ctx={ctx} />
-                      <input type="hidden" name="address" value={row.address} />
-                      <button
-                        type="submit"
-                        class="button small secondary"
-                        aria-label={t('a11y.action', {
-                          action: t('admin.addresses.unban'),
-                          target: row.address,
-                        })}
-                      >
-                        {t('admin.addresses.unban')}
-                      </button>
-                    </form>
+                    <PostButton
+                      ctx={ctx}
+                      action="/admin/addresses/unban"
+                      fields={{ address: row.address }}
+                      small
+                      label={t('admin.addresses.unban')}
+                      target={row.address}
+                    />
                   </td>
                 </tr>
               ))}
@@ -612,12 +600,12 @@ export function InvitesPage(props: {
                   </td>
                   <td>
                     {invite.usedAt ? null : (
-                      <form method="post" action={`/admin/invites/${invite.id}/revoke`}>
-                        <CsrfField ctx={ctx} />
-                        <button type="submit" class="button small secondary">
-                          {t('admin.invites.revoke')}
-                        </button>
-                      </form>
+                      <PostButton
+                        ctx={ctx}
+                        action={`/admin/invites/${invite.id}/revoke`}
+                        small
+                        label={t('admin.invites.revoke')}
+                      />
                     )}
                   </td>
                 </tr>
@@ -649,16 +637,14 @@ export function CategoriesPage(props: { ctx: WebContext; categories: CategoryRow
                   </td>
                   <td class="muted">#{c.id}</td>
                   <td>
-                    <form method="post" action={`/admin/categories/${c.id}/delete`}>
-                      <CsrfField ctx={ctx} />
-                      <button
-                        type="submit"
-                        class="button danger small"
-                        aria-label={`${t('categories.delete')} ${c.name}`}
-                      >
-                        {t('categories.delete')}
-                      </button>
-                    </form>
+                    <PostButton
+                      ctx={ctx}
+                      action={`/admin/categories/${c.id}/delete`}
+                      kind="danger"
+                      small
+                      label={t('categories.delete')}
+                      target={c.name}
+                    />
                   </td>
                 </tr>
               ))}

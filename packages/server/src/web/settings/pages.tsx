@@ -4,7 +4,14 @@ import { humanDuration, type MessageKey } from '../../i18n/index.ts';
 import { formatGmt, formatSize } from '../../services/images/formatting.ts';
 import type { WebContext } from '../context.ts';
 import type { PageContext } from '../html.ts';
-import { CopyField, CsrfField, EmptyState, Notice, PageHeader } from '../ui/components.tsx';
+import {
+  CopyField,
+  CsrfField,
+  EmptyState,
+  Notice,
+  PageHeader,
+  PostButton,
+} from '../ui/components.tsx';
 import { icon } from '../ui/icons.ts';
 
 /** The auto-delete choices offered on the pages (the API takes any ISO 8601 duration). */
@@ -90,22 +97,14 @@ export function SettingsPage(props: { ctx: WebContext; view: SettingsView }) {
                       <td>{formatGmt(key.createdAt)}</td>
                       <td>{key.lastUsedAt ? formatGmt(key.lastUsedAt) : t('settings.keyNever')}</td>
                       <td>
-                        <form
-                          method="post"
+                        <PostButton
+                          ctx={ctx}
                           action={`/settings/keys/${view.encodeKeyId(key.id)}/revoke`}
-                        >
-                          <CsrfField ctx={ctx} />
-                          <button
-                            type="submit"
-                            class="button danger small"
-                            aria-label={t('a11y.action', {
-                              action: t('settings.keyRevoke'),
-                              target: key.label,
-                            })}
-                          >
-                            {t('settings.keyRevoke')}
-                          </button>
-                        </form>
+                          kind="danger"
+                          small
+                          label={t('settings.keyRevoke')}
+                          target={key.label}
+                        />
                       </td>
                     </tr>
                   ))}
@@ -147,20 +146,18 @@ export function SettingsPage(props: { ctx: WebContext; view: SettingsView }) {
           </h2>
           <p class="muted">{t('settings.clientsLead')}</p>
           <div class="row wrap">
-            <form method="post" action="/settings/clients/sharex">
-              <CsrfField ctx={ctx} />
-              <button type="submit" class="button secondary">
-                {icon('download')}
-                <span class="label">{t('settings.sharex')}</span>
-              </button>
-            </form>
-            <form method="post" action="/settings/clients/snippets">
-              <CsrfField ctx={ctx} />
-              <button type="submit" class="button secondary">
-                {icon('download')}
-                <span class="label">{t('settings.snippets')}</span>
-              </button>
-            </form>
+            <PostButton
+              ctx={ctx}
+              action="/settings/clients/sharex"
+              icon="download"
+              label={t('settings.sharex')}
+            />
+            <PostButton
+              ctx={ctx}
+              action="/settings/clients/snippets"
+              icon="download"
+              label={t('settings.snippets')}
+            />
           </div>
         </section>
         <section class="card" aria-labelledby="expiry-title">

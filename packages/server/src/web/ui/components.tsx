@@ -11,6 +11,43 @@ export const CsrfField = (props: { ctx: PageContext }) => (
 );
 
 /**
+ * A form that is one button: a POST to `action` with the CSRF token. With a `target`, the
+ * button's accessible name says what it acts on ("Ban: nina"), for rows of a table.
+ */
+export const PostButton = (props: {
+  ctx: PageContext;
+  action: string;
+  label: string;
+  kind?: 'primary' | 'secondary' | 'danger';
+  small?: boolean;
+  icon?: IconName;
+  target?: string;
+  /** The form's class (`inline` in a row of buttons, `stack` in a section). */
+  formClass?: string;
+  /** Hidden fields sent with it. */
+  fields?: Record<string, string>;
+}) => (
+  <form method="post" action={props.action} class={props.formClass}>
+    <CsrfField ctx={props.ctx} />
+    {Object.entries(props.fields ?? {}).map(([name, value]) => (
+      <input type="hidden" name={name} value={value} />
+    ))}
+    <button
+      type="submit"
+      class={`button ${props.kind ?? 'secondary'}${props.small ? ' small' : ''}`}
+      aria-label={
+        props.target === undefined
+          ? undefined
+          : props.ctx.t('a11y.action', { action: props.label, target: props.target })
+      }
+    >
+      {props.icon ? icon(props.icon) : null}
+      {props.icon ? <span class="label">{props.label}</span> : props.label}
+    </button>
+  </form>
+);
+
+/**
  * A translated sentence with `{name}` slots filled by markup (links, buttons): the text
  * around them is escaped, the slots are inserted as they are.
  */
