@@ -18,7 +18,7 @@ import {
   PageHeader,
   PostButton,
 } from '../ui/components.tsx';
-import { Gallery } from '../ui/gallery.tsx';
+import { Gallery, SelectAll } from '../ui/gallery.tsx';
 import { type IconName, icon } from '../ui/icons.ts';
 
 type Tab = 'dashboard' | 'users' | 'content' | 'invites' | 'addresses' | 'categories';
@@ -435,17 +435,7 @@ export function ContentPage(props: {
         <form method="post" action="/admin/content/delete" class="stack" data-selection>
           <CsrfField ctx={ctx} />
           <div class="bulk-bar">
-            <label class="check">
-              <input type="checkbox" data-select-all />
-              {t('albums.selectAll')}
-            </label>
-            <span
-              class="muted small"
-              data-selected-count
-              data-template={t('albums.selected', { n: '{n}' })}
-            >
-              {t('albums.selected', { n: 0 })}
-            </span>
+            <SelectAll t={t} />
             <button type="submit" class="button danger small">
               {icon('trash-2')}
               <span class="label">{t('albums.deleteSelected')}</span>

@@ -4,7 +4,7 @@ import { formatSize } from '../../services/images/formatting.ts';
 import { type PresentContext, viewerPaths } from '../../services/images/present.ts';
 import type { WebContext } from '../context.ts';
 import { CsrfField, EmptyState, LinkButton, Notice, PageHeader } from '../ui/components.tsx';
-import { AlbumCard, Gallery } from '../ui/gallery.tsx';
+import { AlbumCard, Gallery, SelectAll } from '../ui/gallery.tsx';
 import { icon } from '../ui/icons.ts';
 import { thumbOf } from '../ui/media.ts';
 
@@ -126,17 +126,7 @@ export function AccountPage(props: {
           <form method="post" action="/account/images" class="stack" data-selection>
             <CsrfField ctx={ctx} />
             <div class="bulk-bar">
-              <label class="check">
-                <input type="checkbox" data-select-all />
-                {t('albums.selectAll')}
-              </label>
-              <span
-                class="muted small"
-                data-selected-count
-                data-template={t('albums.selected', { n: '{n}' })}
-              >
-                {t('albums.selected', { n: 0 })}
-              </span>
+              <SelectAll t={t} />
             </div>
             <Gallery rows={props.images} present={present} t={t} options={{ select: true }} />
             <div class="bulk-actions card">

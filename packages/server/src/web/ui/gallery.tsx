@@ -74,6 +74,23 @@ export function Tile(props: {
   );
 }
 
+/** "Select all" and the count of selected tiles, above a selectable gallery (app.ts fills it). */
+export const SelectAll = (props: { t: Translate }) => (
+  <>
+    <label class="check">
+      <input type="checkbox" data-select-all />
+      {props.t('albums.selectAll')}
+    </label>
+    <span
+      class="muted small"
+      data-selected-count
+      data-template={props.t('albums.selected', { n: '{n}' })}
+    >
+      {props.t('albums.selected', { n: 0 })}
+    </span>
+  </>
+);
+
 export const Gallery = (props: {
   rows: ImageRow[];
   present: PresentContext;
