@@ -1,4 +1,7 @@
-import { createHash } from 'node:crypto';
+// A JavaScript sha256: this module runs in the server and in any client alike, and the
+// server does not load node:crypto (README: Performance).
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 
 /** Chevereto's id alphabet before the per-instance shuffle (docs/api.md §5). */
 export const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -11,7 +14,7 @@ export interface IdCodec {
 
 /** The alphabet shuffled by the salt: pair sha256(salt) hex with the alphabet, sort, read off. */
 export function shuffledAlphabet(salt: string): string {
-  const hash = createHash('sha256').update(salt).digest('hex');
+  const hash = bytesToHex(sha256(utf8ToBytes(salt)));
   const pairs = [...ID_ALPHABET].map((char, k) => ({ key: hash[k] ?? '', char }));
   pairs.sort((a, b) => {
     if (a.key !== b.key) return a.key < b.key ? 1 : -1;

@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { createRepositories, type Repositories } from './db/repositories/index.ts';
-import { fetchSource as defaultFetchSource } from './fetch/safe-fetch.ts';
+import type { fetchSource } from './fetch/safe-fetch.ts';
 import { errorResponse } from './http/api-error.ts';
 import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
@@ -99,6 +99,10 @@ function withRequestId(response: Response, requestId: string): Response {
     return copy;
   }
 }
+
+/** Loaded with the first upload from a URL, and node:net and node:dns with it. */
+const defaultFetchSource: typeof fetchSource = async (url, options) =>
+  (await import('./fetch/safe-fetch.ts')).fetchSource(url, options);
 
 export async function createServer(config: Config, options: ServerOptions = {}) {
   const now = options.now ?? (() => new Date());

@@ -9,6 +9,8 @@ const SRC = join(import.meta.dir, '..', 'src');
 /** Each folder (or file) of src/ and its layer: a file may import its own layer and lower. */
 const LAYERS: Array<[string, number]> = [
   ['config.ts', 0],
+  ['paths.ts', 0],
+  ['crypto.ts', 0],
   ['config', 0],
   ['logger.ts', 0],
   ['i18n', 0],
@@ -23,6 +25,8 @@ const LAYERS: Array<[string, number]> = [
   ['app.ts', 6],
   ['server.ts', 6],
   ['index.ts', 7],
+  ['main.ts', 7],
+  ['bundle.ts', 7],
   ['admin', 7],
 ];
 

@@ -15,9 +15,10 @@ import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/bun-sqlite';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { MIGRATIONS_DIR } from '../paths.ts';
 import { translateDatabaseError } from './errors.ts';
+import { readMigrationFiles } from './migration-files.ts';
 import type { Tables } from './schema/index.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -41,8 +42,6 @@ export interface Database {
     readonly walSyncs: number;
   } | null;
 }
-
-const MIGRATIONS = join(import.meta.dir, '..', '..', 'drizzle');
 
 /** A promise chain that runs one task at a time, in order. */
 function createSerialQueue() {
@@ -242,7 +241,7 @@ export async function openSqlite(file: string, options: SqliteOptions = {}): Pro
  * bookkeeping table is Drizzle's own, so databases migrated by earlier versions carry on.
  */
 function migrateSqlite(handle: SqliteHandle): void {
-  const migrations = readMigrationFiles({ migrationsFolder: join(MIGRATIONS, 'sqlite') });
+  const migrations = readMigrationFiles(join(MIGRATIONS_DIR, 'sqlite'));
   handle.exec('BEGIN EXCLUSIVE');
   try {
     handle.exec(
@@ -296,7 +295,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     const lock = await client.reserve();
     try {
       await lock`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
-      await migrate(pgDb, { migrationsFolder: join(MIGRATIONS, 'pg') });
+      await migrate(pgDb, { migrationsFolder: join(MIGRATIONS_DIR, 'pg') });
     } finally {
       await lock`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
       lock.release();

@@ -1,10 +1,11 @@
 // Upload forms (multipart or urlencoded) parsed as they stream in, with busboy. A file
 // stays in memory while it is small; past a threshold it continues into a temp file, so
 // a 90 MB video never sits in memory, and its md5 is computed on the way in either way.
-import { createHash, randomBytes } from 'node:crypto';
+
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type BusboyFactory from '@fastify/busboy';
+import { md5Hasher, randomText } from '../crypto.ts';
 import { type BodyLimits, BodyTooLargeError, bodyChunks } from './body.ts';
 
 /** A file part as received: in memory (`bytes`) or in a temp file (`path`). */
@@ -106,7 +107,7 @@ interface FileSink {
   name: string;
   file: ReceivedFile;
   chunks: Uint8Array[];
-  hash: ReturnType<typeof createHash>;
+  hash: Bun.CryptoHasher;
   handle: Awaited<ReturnType<typeof open>> | null;
   /** Writes to the temp file, one after another. */
   writing: Promise<void>;
@@ -155,10 +156,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
       held -= inMemory;
     }
     await mkdir(options.tempDir, { recursive: true });
-    const path = join(
-      options.tempDir,
-      `${options.tempPrefix}-${randomBytes(12).toString('hex')}.upload`,
-    );
+    const path = join(options.tempDir, `${options.tempPrefix}-${randomText(12)}.upload`);
     temps.push(path);
     sink.file.path = path;
     sink.handle = await open(path, 'wx', 0o600);
@@ -191,7 +189,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
       name,
       file,
       chunks: [],
-      hash: createHash('md5'),
+      hash: md5Hasher(),
       handle: null,
       writing: Promise.resolve(),
     };

@@ -5,6 +5,8 @@
 // Workers start on first use, not with the server, and are kept for the next decode. The
 // pool grows only while every worker is busy; uploads call it inside the media queue, so
 // it holds at most UPSHOT_MEDIA_CONCURRENCY workers (README: Configuration).
+
+import { BMP_WORKER } from '../paths.ts';
 import type { DecodedBmp } from './bmp.ts';
 import type { BmpJob, BmpReply } from './bmp-worker.ts';
 import { MediaError } from './errors.ts';
@@ -18,15 +20,13 @@ export interface BmpPool {
   close(): void;
 }
 
-const WORKER_URL = new URL('./bmp-worker.ts', import.meta.url);
-
 export function createBmpPool(): BmpPool {
   const idle: Worker[] = [];
   const busy = new Set<Worker>();
   const stops = new Set<() => void>();
 
   const spawn = (): Worker => {
-    const worker = new Worker(WORKER_URL);
+    const worker = new Worker(BMP_WORKER);
     // An idle worker must not keep the process alive; a decode in progress has its timer.
     // (Bun's Worker has unref; the DOM typings in use do not know it.)
     (worker as Worker & { unref(): void }).unref();

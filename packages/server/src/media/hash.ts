@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { md5Hasher } from '../crypto.ts';
 
 /** ~2.5 ms of hashing between yields to the event loop. */
 const SLICE = 1024 * 1024;
@@ -12,7 +12,7 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * would need one, and fresh multi-megabyte buffers are what cost most here.
  */
 export async function md5(bytes: Uint8Array): Promise<string> {
-  const hash = createHash('md5');
+  const hash = md5Hasher();
   for (let offset = 0; offset < bytes.length; offset += SLICE) {
     if (offset > 0) await nextTick();
     hash.update(bytes.subarray(offset, offset + SLICE));

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { createIdCodec, type IdCodec } from '@upshot/schema';
 import type { Config } from '../config.ts';
+import { randomText } from '../crypto.ts';
 import type { Repositories } from '../db/repositories/index.ts';
 import { generateGuestKey, generateUserKey, hashSecret } from './keys.ts';
 
@@ -29,15 +29,16 @@ export async function initInstance(
   repos: Pick<Repositories, 'settings' | 'users' | 'keys'>,
   now = new Date(),
 ): Promise<Instance> {
-  const salt =
-    config.idSalt ?? (await repos.settings.ensure('id_salt', randomBytes(4).toString('hex')));
-  const ids = createIdCodec(salt, config.idPadding);
-  const guestKey =
-    config.guestKey ?? (await repos.settings.ensure('guest_key', generateGuestKey()));
-  const sessionSecret = await repos.settings.ensure(
-    'session_secret',
-    randomBytes(32).toString('base64url'),
-  );
+  // Drawn and stored in one commit on a first start; read back on later ones. Values set
+  // in the environment win and are not stored.
+  const stored = await repos.settings.ensureAll({
+    ...(config.idSalt === undefined ? { id_salt: randomText(4) } : {}),
+    ...(config.guestKey === undefined ? { guest_key: generateGuestKey() } : {}),
+    session_secret: randomText(32, 'base64url'),
+  });
+  const ids = createIdCodec(config.idSalt ?? stored.id_salt!, config.idPadding);
+  const guestKey = config.guestKey ?? stored.guest_key!;
+  const sessionSecret = stored.session_secret!;
   let generatedAdminKey: string | null = null;
   let created = false;
   // Several instances may start at once on an empty database: the first to create the

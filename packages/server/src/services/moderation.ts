@@ -1,7 +1,7 @@
 // What the admin does to users and content (README: Administration), without HTTP: the
 // pages in web/admin/ call these. Tokens of invitations and reset links are shown once and
 // kept only as hashes, like API keys.
-import { randomBytes } from 'node:crypto';
+import { randomText } from '../crypto.ts';
 import type { Repositories } from '../db/repositories/index.ts';
 import type { ImageRow, UserRow } from '../db/schema/index.ts';
 import { hashPassword, MIN_PASSWORD } from './accounts/accounts.ts';
@@ -14,7 +14,7 @@ export const RESET_TTL_MS = 86_400_000;
 /** Images deleted per round when a user goes, so no round holds much in memory. */
 const DELETE_BATCH = 200;
 
-const newToken = (): string => randomBytes(24).toString('base64url');
+const newToken = (): string => randomText(24, 'base64url');
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32}$/;
 
 export function createModeration(deps: {

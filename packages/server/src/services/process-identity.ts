@@ -1,8 +1,9 @@
 // Who this process is, for the instances table (db/schema): a random id, and where it
 // runs precisely enough to tell, after a crash, that a row's process is gone for sure.
-import { randomBytes } from 'node:crypto';
+
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { randomText } from '../crypto.ts';
 
 export interface ProcessIdentity {
   id: string;
@@ -26,7 +27,7 @@ function linuxLocality(): string | null {
 export function currentProcess(): ProcessIdentity {
   const locality = linuxLocality();
   return {
-    id: randomBytes(8).toString('hex'),
+    id: randomText(8),
     host: `${hostname()}|${locality ?? 'unknown'}`,
     pid: process.pid,
     exact: locality !== null,

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomText } from '../crypto.ts';
 import {
   isSafeKey,
   type ListedObject,
@@ -53,7 +53,7 @@ export function createLocalStorage(root: string, options: LocalStorageOptions = 
     return path;
   };
 
-  const tempName = () => join(tmpDir, `${prefix}-${randomBytes(12).toString('hex')}.part`);
+  const tempName = () => join(tmpDir, `${prefix}-${randomText(12)}.part`);
 
   async function syncPath(path: string, flags: string): Promise<void> {
     const handle = await open(path, flags);

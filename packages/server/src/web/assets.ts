@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '../crypto.ts';
+import { WEB_ASSETS_DIR } from '../paths.ts';
 
 /**
  * The pages' own files, read once at start: the stylesheet, the icon, and the browser
@@ -18,8 +19,8 @@ export type AssetName = keyof typeof FILES;
 
 const loaded = Object.fromEntries(
   (Object.keys(FILES) as AssetName[]).map((name) => {
-    const bytes = new Uint8Array(readFileSync(join(import.meta.dir, 'assets', name)));
-    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+    const bytes = new Uint8Array(readFileSync(join(WEB_ASSETS_DIR, name)));
+    const hash = sha256Hex(bytes).slice(0, 12);
     return [name, { bytes, hash }];
   }),
 ) as Record<AssetName, { bytes: Uint8Array<ArrayBuffer>; hash: string }>;

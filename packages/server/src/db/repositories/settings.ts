@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 
 /** Instance-wide values kept across restarts and shared by every instance. */
@@ -18,6 +18,22 @@ export function createSettingsRepository(database: Database) {
       });
       return (await get(key)) ?? value;
     },
+    /**
+     * `ensure` for several values in one commit (the first start stores them all at once);
+     * returns the values that are kept, by key.
+     */
+    ensureAll: (values: Record<string, string>): Promise<Record<string, string | undefined>> =>
+      database.run(async (db) => {
+        const keys = Object.keys(values);
+        await db
+          .insert(settings)
+          .values(Object.entries(values).map(([key, value]) => ({ key, value })))
+          .onConflictDoNothing();
+        const kept = await db.select().from(settings).where(inArray(settings.key, keys));
+        const out: Record<string, string | undefined> = { ...values };
+        for (const row of kept) out[row.key] = row.value;
+        return out;
+      }),
     set: (key: string, value: string) =>
       database.run(async (db) => {
         await db

@@ -1,22 +1,20 @@
 // GET /metrics (README: Metrics): Prometheus text, only when UPSHOT_METRICS_TOKEN is set
 // and the request carries it as a bearer token. Without the setting the route answers the
 // same 404 as any unknown path.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiErrors } from '@upshot/schema';
 import { Elysia } from 'elysia';
+import { sha256, timingSafeEqual } from '../../crypto.ts';
 import { errorResponse } from '../api-error.ts';
 import type { Metrics } from '../metrics.ts';
 
-const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-
 export function metricsRoutes(deps: { token: string | undefined; metrics: Metrics }) {
   // Comparing digests keeps the comparison constant-time whatever the lengths.
-  const expected = deps.token === undefined ? null : digest(deps.token);
+  const expected = deps.token === undefined ? null : sha256(deps.token);
   const authorized = (request: Request): boolean => {
     if (!expected) return false;
     const header = request.headers.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return timingSafeEqual(digest(match?.[1] ?? ''), expected) && match !== null;
+    return timingSafeEqual(sha256(match?.[1] ?? ''), expected) && match !== null;
   };
 
   return new Elysia({ name: 'metrics' }).get('/metrics', async ({ request }) => {

@@ -1,5 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../../config.ts';
+import { hmacSha256, randomText, timingSafeEqual } from '../../crypto.ts';
 import type { Repositories } from '../../db/repositories/index.ts';
 import type { ImageRow, SessionRow, UserRow } from '../../db/schema/index.ts';
 import { hashSecret, safeEqual } from '../keys.ts';
@@ -44,7 +44,7 @@ export function parseCookies(header: string | null): Map<string, string> {
 }
 
 const hmac = (secret: string, data: string): string =>
-  createHmac('sha256', secret).update(data).digest('base64url');
+  hmacSha256(secret, data).toString('base64url');
 
 export function createSessions(deps: {
   config: Config;
@@ -58,7 +58,7 @@ export function createSessions(deps: {
   const cookieName = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
 
   const newToken = (): string => {
-    const random = randomBytes(32).toString('base64url');
+    const random = randomText(32, 'base64url');
     return `${random}.${hmac(secret, `session:${random}`)}`;
   };
   /** True for a token this server issued: well-formed, with a valid MAC (constant time). */
@@ -67,7 +67,7 @@ export function createSessions(deps: {
     if (!parts) return false;
     const expected = Buffer.from(hmac(secret, `session:${parts[1]}`));
     const given = Buffer.from(parts[2] ?? '');
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return timingSafeEqual(given, expected);
   };
   const csrfFor = (token: string): string => hmac(secret, `csrf:${token}`);
 

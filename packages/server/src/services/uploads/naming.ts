@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Limits } from '@upshot/schema';
+import { randomText } from '../../crypto.ts';
 
 const lastSegment = (filename: string): string => filename.split(/[/\\]/).pop() ?? '';
 const stem = (filename: string): string => {
@@ -23,11 +23,11 @@ export function cleanName(originalFilename: string): string {
     .slice(0, 200)
     .replace(/[.-]+$/, '')
     .replace(/\.(th|md|fr)$/i, '-$1');
-  return cleaned === '' ? randomBytes(16).toString('hex') : cleaned;
+  return cleaned === '' ? randomText(16) : cleaned;
 }
 
 /** On a clash in the same folder, 16 random hex are appended. */
-export const uniqueSuffix = (): string => randomBytes(8).toString('hex');
+export const uniqueSuffix = (): string => randomText(8);
 
 /** The title a file name gives when the request and the metadata give none. */
 export function titleFromFilename(originalFilename: string): string {

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import {
-  type FetchedSource,
-  type SafeFetchOptions,
-  SourceFetchError,
-} from '../../fetch/safe-fetch.ts';
+import { randomText } from '../../crypto.ts';
+import { SourceFetchError } from '../../fetch/errors.ts';
+import type { FetchedSource, SafeFetchOptions } from '../../fetch/safe-fetch.ts';
 import { md5 } from '../../media/hash.ts';
 import { Refusal } from '../errors.ts';
 
@@ -114,5 +111,4 @@ export async function readSource(source: SourceInput, ctx: SourceContext): Promi
 }
 
 /** base64 sources are named `<12 hex>.<ext>`. */
-export const randomFilename = (extension: string): string =>
-  `${randomBytes(6).toString('hex')}.${extension}`;
+export const randomFilename = (extension: string): string => `${randomText(6)}.${extension}`;

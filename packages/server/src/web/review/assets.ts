@@ -1,8 +1,10 @@
 // The review page's own script and stylesheet, kept beside it and served under /compare/assets/
 // (read once at start, versioned by content so they can be cached for good).
-import { createHash } from 'node:crypto';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '../../crypto.ts';
+import { REVIEW_ASSETS_DIR } from '../../paths.ts';
 
 const FILES = {
   'review.css': 'text/css; charset=UTF-8',
@@ -13,8 +15,8 @@ type Name = keyof typeof FILES;
 
 const ASSETS = new Map(
   (Object.keys(FILES) as Name[]).map((name) => {
-    const bytes = new Uint8Array(readFileSync(join(import.meta.dir, name)));
-    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+    const bytes = new Uint8Array(readFileSync(join(REVIEW_ASSETS_DIR, name)));
+    const hash = sha256Hex(bytes).slice(0, 12);
     return [name, { bytes, hash, type: FILES[name] }];
   }),
 );
