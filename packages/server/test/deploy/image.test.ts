@@ -195,6 +195,16 @@ describe('deploy/Dockerfile', () => {
         await dockerCopy(join(REPO, source), join(app, dest), ignored);
       }
       expect(existsSync(join(app, 'packages/server/test'))).toBe(false);
+      // The final stage's own Bun step: the production bundle, built at image build.
+      const builds = final('RUN').filter((i) => i.args.startsWith('bun '));
+      expect(builds.map((i) => i.args)).toEqual(['bun packages/server/src/bundle.ts']);
+      for (const step of builds) {
+        const built = await runCommand([process.execPath, ...step.args.split(' ').slice(1)], {
+          cwd: app,
+          timeoutMs: 120_000,
+        });
+        expect({ exit: built.exitCode, stderr: built.stderr }).toMatchObject({ exit: 0 });
+      }
       expect((await readdir(join(app, 'node_modules'))).length).toBeGreaterThan(0);
 
       const port = await freePort();
@@ -224,6 +234,10 @@ describe('deploy/Dockerfile', () => {
         // STOPSIGNAL: a drain, then exit 0.
         server.kill('SIGTERM');
         expect(await server.exited).toBe(0);
+        // It ran the bundle built above: nothing built at start, no fallback to the sources.
+        const printed = await new Response(server.stderr).text();
+        expect(printed).not.toContain('building the production bundle');
+        expect(printed).not.toContain('running from the sources');
         // The health check fails once the server is gone.
         expect(await exitCodeOf(health, app, env)).toBe(1);
       } finally {
