@@ -412,9 +412,13 @@ export function createUploadService(deps: UploadServiceDeps) {
       // lands while we wait for it, is answered as a duplicate.
       let claimed: ImageRow | null = null;
       const base = cleanName(originalFilename);
+      // Looked for first and after waiting for a flight; a name that is taken (a common
+      // one: screenshot.png) needs no second look, the check after the claim covers it.
+      let lookForDuplicate = user !== null;
       for (let attempt = 0; claimed === null; attempt++) {
         if (attempt === 12) throw new Error('no free file name');
-        if (user) {
+        if (user && lookForDuplicate) {
+          lookForDuplicate = false;
           const duplicate = await repos.images.findDuplicate({
             userId: user.id,
             uploadMd5: source.md5,
@@ -430,7 +434,10 @@ export function createUploadService(deps: UploadServiceDeps) {
         }
         const result = await repos.images.claim({ ...pending, name });
         if ('claimed' in result) claimed = result.claimed;
-        else if (result.conflict === 'flight') await waitForFlight(flightKey!, signal);
+        else if (result.conflict === 'flight') {
+          await waitForFlight(flightKey!, signal);
+          lookForDuplicate = true;
+        }
       }
 
       const row = claimed;
