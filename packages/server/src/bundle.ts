@@ -46,9 +46,10 @@ interface Manifest {
 /** The bundle of src/main.ts in `dir`; it exports `main`. */
 export const bundleEntry = (dir: string = BUNDLE_DIR): string => join(dir, 'main.js');
 
+/** "mtime:size", or "none" for a file that is not there (an install without the lockfile). */
 const stamp = (path: string): string => {
-  const stats = statSync(path);
-  return `${stats.mtimeMs}:${stats.size}`;
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats ? `${stats.mtimeMs}:${stats.size}` : 'none';
 };
 
 const bunVersion = () => `${Bun.version}+${Bun.revision}`;
@@ -126,7 +127,7 @@ export async function buildBundle(dir: string = BUNDLE_DIR): Promise<void> {
     }
     // A file saved while the build read it may not be in the bundle: without a manifest
     // the bundle counts as stale, and the next start builds again.
-    if (Object.values(files).every((s) => Number(s.split(':')[0]) < startedAt)) {
+    if (Object.values(files).every((s) => s === 'none' || Number(s.split(':')[0]) < startedAt)) {
       const manifest: Manifest = { bun: bunVersion(), root: PACKAGE_ROOT, files };
       writeFileSync(join(building, MANIFEST), JSON.stringify(manifest));
     }
