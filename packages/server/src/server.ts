@@ -1,5 +1,5 @@
 // The one place that wires Upshot together: config → database → storage → services →
-// routes → jobs. src/index.ts, the test harness and the benchmark all start it this way.
+// routes → jobs. src/main.ts, the test harness and the benchmark all start it this way.
 import { join } from 'node:path';
 import { ApiErrors } from '@upshot/schema';
 import type { Server } from 'bun';

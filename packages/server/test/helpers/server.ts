@@ -26,7 +26,7 @@ export interface TestServer {
   config: Config;
   repos: Repositories;
   instance: Instance;
-  /** The whole server (database, storage, jobs), as src/index.ts starts it. */
+  /** The whole server (database, storage, jobs), as src/main.ts starts it. */
   upshot: UpshotServer;
   guestKey: string;
   adminKey: string;
@@ -59,7 +59,7 @@ async function listFiles(root: string): Promise<string[]> {
 }
 
 /**
- * Starts the real server (createServer, as src/index.ts does) on 127.0.0.1 with a real
+ * Starts the real server (createServer, as src/main.ts does) on 127.0.0.1 with a real
  * SQLite file in a fresh temp folder, its background jobs running.
  */
 export async function startTestServer(

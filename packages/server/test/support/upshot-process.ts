@@ -1,5 +1,5 @@
-// The real server as an operator runs it: `bun src/index.ts` in its own process, so tests
-// can SIGKILL it, SIGTERM it and restart it on the same data.
+// The real server as an operator runs it: `bun src/index.ts` (the production bundle) in its
+// own process, so tests can SIGKILL it, SIGTERM it and restart it on the same data.
 import { join } from 'node:path';
 import { freePort } from './process.ts';
 
