@@ -23060,6 +23060,18 @@ class UpshotError extends Error {
   }
 }
 var isRetryableStatus = (status) => status === 429 || status >= 500;
+function transportError(cause, timedOut, timeoutMs) {
+  if (timedOut) {
+    return new UpshotError(`No complete reply within ${timeoutMs} ms`, {
+      kind: "timeout",
+      retryable: true,
+      cause
+    });
+  }
+  const detail = cause.cause?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new UpshotError(`Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ""}`, { kind: "network", retryable: true, cause });
+}
 
 // ../client/src/md5.ts
 var nodeHash;
@@ -28281,16 +28293,7 @@ function createClient(options) {
     } catch (cause) {
       if (signal?.aborted)
         throw abortedError(signal, attemptNumber);
-      if (timeout.signal.aborted) {
-        throw new UpshotError(`No complete reply within ${timeoutMs} ms`, {
-          kind: "timeout",
-          retryable: true,
-          cause
-        });
-      }
-      const detail = cause.cause?.code;
-      const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UpshotError(`Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ""}`, { kind: "network", retryable: true, cause });
+      throw transportError(cause, timeout.signal.aborted, timeoutMs);
     } finally {
       clearTimeout(timer);
     }
@@ -28477,16 +28480,7 @@ function createReviewClient(options) {
     } catch (cause) {
       if (signal?.aborted)
         throw new UpshotError("Aborted", { kind: "aborted", cause });
-      if (timeout.aborted) {
-        throw new UpshotError(`No complete reply within ${timeoutMs} ms`, {
-          kind: "timeout",
-          retryable: true,
-          cause
-        });
-      }
-      const detail = cause.cause?.code;
-      const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UpshotError(`Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ""}`, { kind: "network", retryable: true, cause });
+      throw transportError(cause, timeout.aborted, timeoutMs);
     }
     if (response.status >= 300) {
       throw errorFromReply(response.status, response.headers, text, clock.now(), response.statusText);

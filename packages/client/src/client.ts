@@ -1,5 +1,5 @@
 import type { Image, UploadOptions } from '@upshot/schema';
-import { UpshotError } from './errors.ts';
+import { transportError, UpshotError } from './errors.ts';
 import { isHttpUrl, type PreparedSource, prepareInput, type UploadInput } from './input.ts';
 import { toWireParams } from './params.ts';
 import {
@@ -224,19 +224,7 @@ export function createClient(options: ClientOptions): UpshotClient {
       text = await response.text();
     } catch (cause) {
       if (signal?.aborted) throw abortedError(signal, attemptNumber);
-      if (timeout.signal.aborted) {
-        throw new UpshotError(`No complete reply within ${timeoutMs} ms`, {
-          kind: 'timeout',
-          retryable: true,
-          cause,
-        });
-      }
-      const detail = (cause as { cause?: { code?: string } }).cause?.code;
-      const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UpshotError(
-        `Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ''}`,
-        { kind: 'network', retryable: true, cause },
-      );
+      throw transportError(cause, timeout.signal.aborted, timeoutMs);
     } finally {
       clearTimeout(timer);
     }

@@ -63,3 +63,24 @@ export class UpshotError extends Error {
 }
 
 export const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
+
+/**
+ * The error for a request that got no complete reply: the client's own deadline passed, or
+ * the connection failed (the system's code, such as ECONNREFUSED, added when the message
+ * lacks it). Both are worth retrying.
+ */
+export function transportError(cause: unknown, timedOut: boolean, timeoutMs: number): UpshotError {
+  if (timedOut) {
+    return new UpshotError(`No complete reply within ${timeoutMs} ms`, {
+      kind: 'timeout',
+      retryable: true,
+      cause,
+    });
+  }
+  const detail = (cause as { cause?: { code?: string } }).cause?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new UpshotError(
+    `Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ''}`,
+    { kind: 'network', retryable: true, cause },
+  );
+}

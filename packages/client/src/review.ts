@@ -14,7 +14,7 @@ import {
   type DiffResult,
 } from '@upshot/schema';
 import type { ClientOptions } from './client.ts';
-import { UpshotError } from './errors.ts';
+import { transportError, UpshotError } from './errors.ts';
 import { isHttpUrl, prepareInput, type UploadInput } from './input.ts';
 import { errorFromReply } from './reply.ts';
 import { backoffDelay, systemClock } from './retry.ts';
@@ -87,19 +87,7 @@ export function createReviewClient(options: ClientOptions): ReviewClient {
       text = await response.text();
     } catch (cause) {
       if (signal?.aborted) throw new UpshotError('Aborted', { kind: 'aborted', cause });
-      if (timeout.aborted) {
-        throw new UpshotError(`No complete reply within ${timeoutMs} ms`, {
-          kind: 'timeout',
-          retryable: true,
-          cause,
-        });
-      }
-      const detail = (cause as { cause?: { code?: string } }).cause?.code;
-      const message = cause instanceof Error ? cause.message : String(cause);
-      throw new UpshotError(
-        `Network error: ${message}${detail && !message.includes(detail) ? ` (${detail})` : ''}`,
-        { kind: 'network', retryable: true, cause },
-      );
+      throw transportError(cause, timeout.aborted, timeoutMs);
     }
     if (response.status >= 300) {
       throw errorFromReply(
