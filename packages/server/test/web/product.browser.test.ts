@@ -1,52 +1,34 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { png } from '../helpers/images.ts';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.ts';
+import { type Chromium, launchChromium } from '../support/chromium.ts';
 
 /**
  * The product in a real Chromium: the uploader on a 375 px phone (panels that open and
  * close, no horizontal scroll with files queued, customised and uploaded), the viewer's
  * keyboard, zoom and copy feedback, and the admin's pages in English and in Chinese.
  */
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 setDefaultTimeout(60_000);
 
 let server: TestServer;
 let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Chromium;
 
 beforeAll(async () => {
   server = await startTestServer({ UPSHOT_GUEST_EXPIRATION: 'P1D', UPSHOT_SIGNUPS: 'invite' });
-  profile = await mkdtemp(join(tmpdir(), 'upshot-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ARGS,
-    headless: true,
+  browser = await launchChromium({
     viewport: { width: 375, height: 812 },
-    locale: 'en-US',
     permissions: ['clipboard-read', 'clipboard-write'],
   });
-  page = context.pages()[0] ?? (await context.newPage());
+  context = browser.context;
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 async function dropFiles(files: { name: string; bytes: Uint8Array }[]) {

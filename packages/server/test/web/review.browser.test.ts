@@ -1,34 +1,20 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { api, type Block, screenshot, uploadImage } from '../review/fixtures.ts';
+import { ARTIFACTS, type Chromium, launchChromium } from '../support/chromium.ts';
 
 /**
  * The review page in a real Chromium: a pull request run with two changed screenshots, one
  * new, one removed and one unchanged; side by side, the diff toggle, the slider and the
  * keyboard, then the page in Chinese. Screenshots go to test-artifacts/.
  */
-const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 setDefaultTimeout(30_000);
 
 let server: TestServer;
-let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Chromium;
 let reviewUrl: string;
 
 beforeAll(async () => {
@@ -70,22 +56,13 @@ beforeAll(async () => {
   expect(body.comparison.summary).toEqual({ changed: 2, added: 1, removed: 1, unchanged: 1 });
   reviewUrl = body.comparison.url;
 
-  profile = await mkdtemp(join(tmpdir(), 'upshot-chromium-'));
-  await mkdir(ARTIFACTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ARGS,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    locale: 'en-US',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium({ viewport: { width: 1400, height: 900 } });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 const visible = (selector: string) =>

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { jpeg, png } from '../helpers/images.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ARTIFACTS, type Chromium, launchChromium } from '../support/chromium.ts';
 
 /**
  * The whole journey in a real Chromium against a real server: a guest drops three images
@@ -12,46 +11,24 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
  * reads the pages in Chinese, makes an API key and uploads with it, deletes an image
  * through its delete page. Screenshots go to test-artifacts/.
  */
-const ARTIFACTS = join(import.meta.dir, '..', '..', 'test-artifacts');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 setDefaultTimeout(30_000);
 
 let server: TestServer;
-let context: BrowserContext;
 let page: Page;
-let profile: string;
+let browser: Chromium;
 
 beforeAll(async () => {
   server = await startTestServer({
     UPSHOT_MAX_UPLOAD_MB_GUEST: '0.2',
     UPSHOT_GUEST_EXPIRATION: 'P1D',
   });
-  profile = await mkdtemp(join(tmpdir(), 'upshot-chromium-'));
-  await mkdir(ARTIFACTS, { recursive: true });
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ARGS,
-    headless: true,
-    viewport: { width: 1100, height: 900 },
-    locale: 'en-US',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium({ viewport: { width: 1100, height: 900 } });
+  page = browser.page;
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.stop();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
