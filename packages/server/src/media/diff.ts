@@ -4,8 +4,8 @@
 // different sizes are compared over the area both cover (top-left aligned); the pixels
 // only one of them covers count as changed.
 import pixelmatch from 'pixelmatch';
-import sharp from 'sharp';
 import { MediaError } from './errors.ts';
+import sharp from './sharp.ts';
 
 export interface DiffOptions {
   /** pixelmatch's per-pixel colour tolerance, 0 to 1. */

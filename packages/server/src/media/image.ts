@@ -16,13 +16,14 @@
 //
 // The stored main file is the uploaded bytes, untouched, unless `width` resizes it, BMP is
 // converted to PNG, or GPS is removed (metadata only, pixels byte-identical: gps.ts).
-import sharp, { type Sharp } from 'sharp';
+
 import { readBmpHeader } from './bmp.ts';
 import { bmpPool } from './bmp-pool.ts';
 import { metadataRanges, pngChunks } from './containers.ts';
 import { MediaError } from './errors.ts';
 import { stripGps } from './gps.ts';
 import { readExif, readTextMetadata } from './metadata.ts';
+import sharp, { type Sharp } from './sharp.ts';
 import type { SniffedType } from './sniff.ts';
 import { isTiffBlock, removeGpsInPlace, resetOrientationInPlace } from './tiff.ts';
 

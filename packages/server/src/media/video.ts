@@ -3,7 +3,6 @@
 // Everything runs ffmpeg/ffprobe (as videoTools() resolves them) through `runTool` (argv array,
 // forced demuxer, file-only protocol, deadline); nothing here blocks the event loop.
 import { open, stat } from 'node:fs/promises';
-import sharp from 'sharp';
 import { MediaError } from './errors.ts';
 import {
   containerFor,
@@ -14,6 +13,7 @@ import {
   videoTools,
 } from './ffmpeg.ts';
 import type { EncodedFile } from './image.ts';
+import sharp from './sharp.ts';
 import type { SniffedType } from './sniff.ts';
 
 export type { EncodedFile };
