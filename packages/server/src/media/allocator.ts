@@ -3,8 +3,9 @@
 // allocates buffers of that size for every image (zlib state, decoded strips, raw
 // pixels), so the kernel maps and zero-fills them again each time: about 600 page faults
 // per 200 KB PNG upload, 10-20 % of its CPU on a virtual machine. Keeping freed memory for
-// reuse (blocks under 4 MB from the heap, up to 32 MB free per arena before trimming)
-// takes that to about 110, without a larger peak (README: Performance).
+// reuse (blocks under 1 MB from the heap, up to 8 MB free per arena before trimming)
+// takes that to about 100. Larger values (4 MB and 32 MB) saved no more faults and kept
+// ~60 MB more during big video uploads (README: Performance).
 //
 // The same two settings as GLIBC_TUNABLES' glibc.malloc.mmap_threshold and
 // trim_threshold; an operator who sets those there keeps theirs. Other C libraries (musl)
@@ -12,8 +13,8 @@
 
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
-export const MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024;
-export const TRIM_THRESHOLD_BYTES = 32 * 1024 * 1024;
+export const MMAP_THRESHOLD_BYTES = 1024 * 1024;
+export const TRIM_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 let tuned: boolean | null = null;
 
