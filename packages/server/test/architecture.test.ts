@@ -76,4 +76,16 @@ describe('architecture', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  test('sharp is loaded only through media/sharp.ts, which sets the allocator up first', async () => {
+    const offenders: string[] = [];
+    for (const file of await sourceFiles()) {
+      if (relative(SRC, file) === 'media/sharp.ts') continue;
+      const text = await Bun.file(file).text();
+      if (/from 'sharp'|import\('sharp'\)|require\('sharp'\)/.test(text)) {
+        offenders.push(relative(SRC, file));
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
 });

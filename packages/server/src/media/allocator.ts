@@ -13,8 +13,8 @@
 
 const M_TRIM_THRESHOLD = -1;
 const M_MMAP_THRESHOLD = -3;
-export const MMAP_THRESHOLD_BYTES = 1024 * 1024;
-export const TRIM_THRESHOLD_BYTES = 8 * 1024 * 1024;
+const MMAP_THRESHOLD_BYTES = 1024 * 1024;
+const TRIM_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 let tuned: boolean | null = null;
 

@@ -6,4 +6,4 @@ import { keepFreedMemoryForReuse } from './allocator.ts';
 keepFreedMemoryForReuse();
 
 export default sharp;
-export type { Metadata, OutputInfo, Sharp } from 'sharp';
+export type { Sharp } from 'sharp';
