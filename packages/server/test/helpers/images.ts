@@ -32,6 +32,26 @@ export async function png(
   );
 }
 
+/** A screenshot-like PNG: a flat background with a noisy block (what CI screenshots compress like). */
+export async function screenshotPng(width = 1280, height = 800): Promise<Uint8Array<ArrayBuffer>> {
+  const noise = {
+    create: {
+      width: Math.round(width * 0.3),
+      height: Math.round(height * 0.19),
+      channels: 3 as const,
+      background: '#000',
+      noise: { type: 'gaussian' as const, mean: 200, sigma: 60 },
+    },
+  };
+  const buffer = await sharp({
+    create: { width, height, channels: 3, background: { r: 245, g: 246, b: 248 } },
+  })
+    .composite([{ input: noise, top: Math.round(height * 0.15), left: 40 }])
+    .png()
+    .toBuffer();
+  return Uint8Array.from(buffer);
+}
+
 export const file = (
   bytes: Uint8Array<ArrayBuffer>,
   name: string,

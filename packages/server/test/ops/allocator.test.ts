@@ -4,33 +4,13 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { screenshotPng } from '../helpers/images.ts';
 import { PROCESS_ADMIN_KEY, startUpshotProcess } from '../support/upshot-process.ts';
 
 const folders: string[] = [];
 afterAll(async () => {
   await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-/** A 1280x800 screenshot-like PNG: flat areas and a noisy block. */
-async function screenshot(): Promise<Uint8Array> {
-  const noise = {
-    create: {
-      width: 390,
-      height: 150,
-      channels: 3 as const,
-      background: '#000',
-      noise: { type: 'gaussian' as const, mean: 200, sigma: 60 },
-    },
-  };
-  const png = await sharp({
-    create: { width: 1280, height: 800, channels: 3, background: { r: 245, g: 246, b: 248 } },
-  })
-    .composite([{ input: noise, top: 120, left: 40 }])
-    .png()
-    .toBuffer();
-  return new Uint8Array(png);
-}
 
 async function minorFaults(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -43,7 +23,7 @@ async function faultsPerUpload(env: Record<string, string>): Promise<number> {
   folders.push(dir);
   const server = await startUpshotProcess(dir, env);
   try {
-    const png = await screenshot();
+    const png = await screenshotPng();
     let serial = 0;
     const upload = async () => {
       // Distinct bytes each time (a duplicate is answered without processing): decoders
