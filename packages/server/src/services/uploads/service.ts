@@ -102,6 +102,11 @@ const checkAborted = (signal: AbortSignal | undefined) => {
   if (signal?.aborted) throw new Refusal('shutting-down');
 };
 
+/** Processing whose result is no longer wanted (a duplicate) stops before it starts. */
+const checkDiscarded = (signal: AbortSignal) => {
+  if (signal.aborted) throw new Error('processing discarded');
+};
+
 /** A build artifact: the uploaded bytes are the stored file, with no variants. */
 function storedAsIs(source: UploadSource, type: SniffedType): Processed {
   return {
@@ -136,12 +141,14 @@ export function createUploadService(deps: UploadServiceDeps) {
     source: UploadSource,
     type: SniffedType,
     width: number | undefined,
+    discarded: AbortSignal,
   ): Promise<Processed> {
     if (type.kind === 'file') return storedAsIs(source, type);
     if (type.kind === 'image') {
       // A large image that was streamed to disk is read back inside the queue's slot, so
       // no more than `mediaConcurrency` of them are in memory at once.
       return queue.run(async () => {
+        checkDiscarded(discarded);
         const bytes = source.bytes ?? (await Bun.file(source.path!).bytes());
         const { processImage, readImageHeader } = await media();
         const header = await readImageHeader(bytes, type);
@@ -171,6 +178,7 @@ export function createUploadService(deps: UploadServiceDeps) {
       });
     }
     return queue.run(async () => {
+      checkDiscarded(discarded);
       // ffmpeg reads a file: an upload that arrived in memory is written to a private one.
       let path = source.path;
       let written: string | null = null;
@@ -367,198 +375,210 @@ export function createUploadService(deps: UploadServiceDeps) {
       });
       // Processing starts at once; a duplicate (rare: clients such as the action skip
       // unchanged files) discards it.
-      const processing = process(source, type, command.width);
+      const discard = new AbortController();
+      const processing = process(source, type, command.width, discard.signal);
       processing.catch(() => {});
+      try {
+        const requestedWidth = command.width ?? null;
+        // Guests share addresses (every guest behind one proxy): an upload of bytes a guest
+        // sent before is a new upload, never control over someone else's (README: Security).
+        const flightKey = user ? `user:${user.id}:${source.md5}:${requestedWidth ?? ''}` : null;
+        const originalFilename =
+          source.via === 'base64'
+            ? randomFilename(type.extension === 'bmp' ? 'png' : type.extension)
+            : source.originalFilename ||
+              randomFilename(type.extension === 'bmp' ? 'png' : type.extension);
+        const ext = extensions(type, originalFilename);
+        const folder = datePath(now);
+        const pending: NewImageRow = {
+          userId: user?.id ?? null,
+          albumId: command.albumId ?? null,
+          categoryId: command.categoryId ?? null,
+          type: type.kind,
+          status: 'pending',
+          uploadInstance: deps.instanceId,
+          flightKey,
+          datePath: folder,
+          name: '',
+          extension: ext.main,
+          mime: type.mime,
+          size: 0,
+          width: 0,
+          height: 0,
+          originalFilename,
+          title: '',
+          uploadMd5: source.md5,
+          md5: '',
+          requestedWidth,
+          thumbExtension: ext.variant,
+          mediumExtension: ext.variant,
+          uploaderIp: command.clientIp,
+          createdAt: now,
+          expiresAt: expiry,
+        };
 
-      const requestedWidth = command.width ?? null;
-      // Guests share addresses (every guest behind one proxy): an upload of bytes a guest
-      // sent before is a new upload, never control over someone else's (README: Security).
-      const flightKey = user ? `user:${user.id}:${source.md5}:${requestedWidth ?? ''}` : null;
-      const originalFilename =
-        source.via === 'base64'
-          ? randomFilename(type.extension === 'bmp' ? 'png' : type.extension)
-          : source.originalFilename ||
-            randomFilename(type.extension === 'bmp' ? 'png' : type.extension);
-      const ext = extensions(type, originalFilename);
-      const folder = datePath(now);
-      const pending: NewImageRow = {
-        userId: user?.id ?? null,
-        albumId: command.albumId ?? null,
-        categoryId: command.categoryId ?? null,
-        type: type.kind,
-        status: 'pending',
-        uploadInstance: deps.instanceId,
-        flightKey,
-        datePath: folder,
-        name: '',
-        extension: ext.main,
-        mime: type.mime,
-        size: 0,
-        width: 0,
-        height: 0,
-        originalFilename,
-        title: '',
-        uploadMd5: source.md5,
-        md5: '',
-        requestedWidth,
-        thumbExtension: ext.variant,
-        mediumExtension: ext.variant,
-        uploaderIp: command.clientIp,
-        createdAt: now,
-        expiresAt: expiry,
-      };
+        // Claim a name (and the flight); an identical upload by this user that is live, or
+        // lands while we wait for it, is answered as a duplicate.
+        let claimed: ImageRow | null = null;
+        const base = cleanName(originalFilename);
+        // Looked for first and after waiting for a flight; a name that is taken (a common
+        // one: screenshot.png) needs no second look, the check after the claim covers it.
+        let lookForDuplicate = user !== null;
+        for (let attempt = 0; claimed === null; attempt++) {
+          if (attempt === 12) throw new Error('no free file name');
+          if (user && lookForDuplicate) {
+            lookForDuplicate = false;
+            const duplicate = await repos.images.findDuplicate({
+              userId: user.id,
+              uploadMd5: source.md5,
+              requestedWidth,
+              now,
+            });
+            if (duplicate) return duplicateOf(duplicate);
+          }
+          const name = attempt === 0 ? base : `${base}${uniqueSuffix()}`;
+          const mainKey = storageKey(folder, `${name}.${ext.main}`);
+          if (!(await repos.images.isNameFree(folder, name)) || (await storage.exists(mainKey))) {
+            continue;
+          }
+          const result = await repos.images.claim({ ...pending, name });
+          if ('claimed' in result) claimed = result.claimed;
+          else if (result.conflict === 'flight') {
+            await waitForFlight(flightKey!, signal);
+            lookForDuplicate = true;
+          }
+        }
 
-      // Claim a name (and the flight); an identical upload by this user that is live, or
-      // lands while we wait for it, is answered as a duplicate.
-      let claimed: ImageRow | null = null;
-      const base = cleanName(originalFilename);
-      // Looked for first and after waiting for a flight; a name that is taken (a common
-      // one: screenshot.png) needs no second look, the check after the claim covers it.
-      let lookForDuplicate = user !== null;
-      for (let attempt = 0; claimed === null; attempt++) {
-        if (attempt === 12) throw new Error('no free file name');
-        if (user && lookForDuplicate) {
-          lookForDuplicate = false;
-          const duplicate = await repos.images.findDuplicate({
+        const row = claimed;
+        if (user) {
+          // An identical upload may have been published between our look and our claim
+          // (its flight key was already cleared, so the claim did not collide): check again.
+          const earlier = await repos.images.findDuplicate({
             userId: user.id,
             uploadMd5: source.md5,
             requestedWidth,
             now,
           });
-          if (duplicate) return duplicateOf(duplicate);
+          if (earlier && earlier.id !== row.id) {
+            await deps.deleter.delete(row).catch(() => {});
+            return duplicateOf(earlier);
+          }
         }
-        const name = attempt === 0 ? base : `${base}${uniqueSuffix()}`;
-        const mainKey = storageKey(folder, `${name}.${ext.main}`);
-        if (!(await repos.images.isNameFree(folder, name)) || (await storage.exists(mainKey))) {
-          continue;
-        }
-        const result = await repos.images.claim({ ...pending, name });
-        if ('claimed' in result) claimed = result.claimed;
-        else if (result.conflict === 'flight') {
-          await waitForFlight(flightKey!, signal);
-          lookForDuplicate = true;
-        }
-      }
+        activeClaims.add(row.id);
+        let settle: () => void = () => {};
+        if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
+        const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
+        /** Keys this upload has stored so far (each write is all or nothing). */
+        const written: string[] = [];
+        const put = async (files: StoredFile[]) => {
+          await storage.putAll(files);
+          written.push(...files.map((file) => file.key));
+        };
+        // Most uploads store the bytes received as they are: that file is written (and
+        // synced) while the image is still being processed, rather than after it.
+        const earlyMain =
+          source.bytes && (await keepsSourceBytes(type, command.width, source.bytes))
+            ? put([{ key: mainKey, bytes: source.bytes }])
+            : null;
+        earlyMain?.catch(() => {});
+        try {
+          const processed = await processing;
+          checkAborted(signal);
+          const files: StoredFile[] = [];
+          if (!(earlyMain && processed.mainIsSource)) {
+            files.push(
+              processed.mainIsSource && source.path
+                ? { key: mainKey, path: source.path }
+                : { key: mainKey, bytes: processed.main.bytes },
+            );
+          }
+          const variant = (infix: string, file: EncodedFile | null) => {
+            if (!file) return;
+            const extension = type.kind === 'video' ? 'jpeg' : ext.variant;
+            files.push({
+              key: storageKey(folder, `${row.name}.${infix}.${extension}`),
+              bytes: file.bytes,
+            });
+          };
+          variant('th', processed.thumb);
+          variant('md', processed.medium);
+          variant('fr', processed.frame);
+          // Both writes settle before anything else happens, whichever fails.
+          const stored = await Promise.allSettled([earlyMain, put(files)]);
+          const failed = stored.find((result) => result.status === 'rejected');
+          if (failed) throw failed.reason;
 
-      const row = claimed;
-      if (user) {
-        // An identical upload may have been published between our look and our claim
-        // (its flight key was already cleared, so the claim did not collide): check again.
-        const earlier = await repos.images.findDuplicate({
-          userId: user.id,
-          uploadMd5: source.md5,
-          requestedWidth,
-          now,
-        });
-        if (earlier && earlier.id !== row.id) {
+          const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
+          const values: PublishValues = {
+            userId: row.userId,
+            albumId: row.albumId,
+            categoryId: row.categoryId,
+            type: processed.type,
+            extension: ext.main,
+            mime: processed.main.mime,
+            size: processed.mainIsSource ? source.size : processed.main.bytes.length,
+            width: processed.main.width,
+            height: processed.main.height,
+            originalFilename,
+            // Metadata is the uploader's file, not a form: cut to the same limits.
+            title:
+              command.title ??
+              cutTitle(processed.title ?? undefined) ??
+              titleFromFilename(originalFilename),
+            description:
+              command.description ??
+              processed.description?.slice(0, Limits.descriptionMaxLength) ??
+              null,
+            tags: command.tags,
+            nsfw: command.nsfw,
+            isAnimated: processed.isAnimated,
+            md5: storedMd5,
+            sourceMd5: storedMd5 === source.md5 ? null : source.md5,
+            uploadMd5: source.md5,
+            requestedWidth,
+            exif: processed.exif,
+            thumbExtension: processed.thumb ? (type.kind === 'video' ? 'jpeg' : ext.variant) : null,
+            thumbMime: processed.thumb?.mime ?? null,
+            thumbSize: processed.thumb?.bytes.length ?? 0,
+            mediumExtension: processed.medium
+              ? type.kind === 'video'
+                ? 'jpeg'
+                : ext.variant
+              : null,
+            mediumMime: processed.medium?.mime ?? null,
+            mediumSize: processed.medium?.bytes.length ?? 0,
+            frameSize: processed.frame?.bytes.length ?? 0,
+            duration: processed.duration,
+            uploaderIp: command.clientIp,
+            expiresAt: expiry,
+          };
+          const deleteToken = generateDeleteToken();
+          const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
+          return {
+            row: published,
+            deleteToken,
+            duplicate: false,
+            expirationCapped: expiration.capped,
+          };
+        } catch (error) {
+          // Nobody has the URLs yet: the pending row goes, with whatever files it had. Files
+          // already stored go at once (a refused upload leaves nothing behind), once the early
+          // write of the main file has settled so that nothing lands after the removal.
+          await earlyMain?.catch(() => {});
+          if (written.length > 0) await storage.deleteAll(written).catch(() => {});
           await deps.deleter.delete(row).catch(() => {});
-          return duplicateOf(earlier);
+          throw error;
+        } finally {
+          activeClaims.delete(row.id);
+          if (flightKey) localFlights.delete(flightKey);
+          settle();
         }
-      }
-      activeClaims.add(row.id);
-      let settle: () => void = () => {};
-      if (flightKey) localFlights.set(flightKey, new Promise<void>((r) => (settle = r)));
-      const mainKey = storageKey(folder, `${row.name}.${ext.main}`);
-      /** Keys this upload has stored so far (each write is all or nothing). */
-      const written: string[] = [];
-      const put = async (files: StoredFile[]) => {
-        await storage.putAll(files);
-        written.push(...files.map((file) => file.key));
-      };
-      // Most uploads store the bytes received as they are: that file is written (and
-      // synced) while the image is still being processed, rather than after it.
-      const earlyMain =
-        source.bytes && (await keepsSourceBytes(type, command.width, source.bytes))
-          ? put([{ key: mainKey, bytes: source.bytes }])
-          : null;
-      earlyMain?.catch(() => {});
-      try {
-        const processed = await processing;
-        checkAborted(signal);
-        const files: StoredFile[] = [];
-        if (!(earlyMain && processed.mainIsSource)) {
-          files.push(
-            processed.mainIsSource && source.path
-              ? { key: mainKey, path: source.path }
-              : { key: mainKey, bytes: processed.main.bytes },
-          );
-        }
-        const variant = (infix: string, file: EncodedFile | null) => {
-          if (!file) return;
-          const extension = type.kind === 'video' ? 'jpeg' : ext.variant;
-          files.push({
-            key: storageKey(folder, `${row.name}.${infix}.${extension}`),
-            bytes: file.bytes,
-          });
-        };
-        variant('th', processed.thumb);
-        variant('md', processed.medium);
-        variant('fr', processed.frame);
-        // Both writes settle before anything else happens, whichever fails.
-        const stored = await Promise.allSettled([earlyMain, put(files)]);
-        const failed = stored.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-
-        const storedMd5 = processed.mainIsSource ? source.md5 : await md5(processed.main.bytes);
-        const values: PublishValues = {
-          userId: row.userId,
-          albumId: row.albumId,
-          categoryId: row.categoryId,
-          type: processed.type,
-          extension: ext.main,
-          mime: processed.main.mime,
-          size: processed.mainIsSource ? source.size : processed.main.bytes.length,
-          width: processed.main.width,
-          height: processed.main.height,
-          originalFilename,
-          // Metadata is the uploader's file, not a form: cut to the same limits.
-          title:
-            command.title ??
-            cutTitle(processed.title ?? undefined) ??
-            titleFromFilename(originalFilename),
-          description:
-            command.description ??
-            processed.description?.slice(0, Limits.descriptionMaxLength) ??
-            null,
-          tags: command.tags,
-          nsfw: command.nsfw,
-          isAnimated: processed.isAnimated,
-          md5: storedMd5,
-          sourceMd5: storedMd5 === source.md5 ? null : source.md5,
-          uploadMd5: source.md5,
-          requestedWidth,
-          exif: processed.exif,
-          thumbExtension: processed.thumb ? (type.kind === 'video' ? 'jpeg' : ext.variant) : null,
-          thumbMime: processed.thumb?.mime ?? null,
-          thumbSize: processed.thumb?.bytes.length ?? 0,
-          mediumExtension: processed.medium ? (type.kind === 'video' ? 'jpeg' : ext.variant) : null,
-          mediumMime: processed.medium?.mime ?? null,
-          mediumSize: processed.medium?.bytes.length ?? 0,
-          frameSize: processed.frame?.bytes.length ?? 0,
-          duration: processed.duration,
-          uploaderIp: command.clientIp,
-          expiresAt: expiry,
-        };
-        const deleteToken = generateDeleteToken();
-        const published = await repos.images.publish(row.id, values, hashSecret(deleteToken));
-        return {
-          row: published,
-          deleteToken,
-          duplicate: false,
-          expirationCapped: expiration.capped,
-        };
-      } catch (error) {
-        // Nobody has the URLs yet: the pending row goes, with whatever files it had. Files
-        // already stored go at once (a refused upload leaves nothing behind), once the early
-        // write of the main file has settled so that nothing lands after the removal.
-        await earlyMain?.catch(() => {});
-        if (written.length > 0) await storage.deleteAll(written).catch(() => {});
-        await deps.deleter.delete(row).catch(() => {});
-        throw error;
       } finally {
-        activeClaims.delete(row.id);
-        if (flightKey) localFlights.delete(flightKey);
-        settle();
+        // Nothing may read the upload's bytes once this returns: the buffer they are in is
+        // reused for the next upload (http/buffer-pool.ts). Work a duplicate made useless is
+        // dropped when it has not started, and waited for when it has.
+        discard.abort();
+        await processing.catch(() => {});
       }
     },
   };
