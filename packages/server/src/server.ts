@@ -9,6 +9,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { createRepositories, type Repositories } from './db/repositories/index.ts';
 import type { fetchSource } from './fetch/safe-fetch.ts';
 import { errorResponse } from './http/api-error.ts';
+import { createBufferPool } from './http/buffer-pool.ts';
 import { notePeer } from './http/client-ip.ts';
 import { createDrain } from './http/drain.ts';
 import { createFileCache } from './http/file-cache.ts';
@@ -75,6 +76,8 @@ const PAGE_BODY_LIMIT = 1_000_000;
 const JOBS_FIRST_ROUND_MS = 1_000;
 /** Upload bytes held in memory by all requests together; more streams to temp files. */
 const UPLOAD_MEMORY_BUDGET = 64 * 1024 * 1024;
+/** Free upload buffers kept for the next uploads (http/buffer-pool.ts). */
+const UPLOAD_BUFFERS_KEPT = 32 * 1024 * 1024;
 
 /**
  * The path of a request's URL. Bun hands over absolute URLs; a path with a dot segment or
@@ -209,6 +212,7 @@ export async function createServer(config: Config, options: ServerOptions = {}) 
           tempDir,
           tempPrefix: me.id,
           memoryBudget: createMemoryBudget(UPLOAD_MEMORY_BUDGET),
+          bufferPool: createBufferPool({ maxFreeBytes: UPLOAD_BUFFERS_KEPT }),
           chevereto,
         }),
         reviewRoutes({

@@ -1,12 +1,15 @@
 // Upload forms (multipart or urlencoded) parsed as they stream in, with busboy. A file
 // stays in memory while it is small; past a threshold it continues into a temp file, so
 // a 90 MB video never sits in memory, and its md5 is computed on the way in either way.
+// In memory, each chunk is copied as it arrives into one buffer from a pool
+// (buffer-pool.ts), which goes back to the pool when the form is cleaned up.
 
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type BusboyFactory from '@fastify/busboy';
 import { md5Hasher, randomText } from '../crypto.ts';
 import { type BodyLimits, BodyTooLargeError, bodyChunks } from './body.ts';
+import { type BufferPool, createBufferPool } from './buffer-pool.ts';
 
 /** A file part as received: in memory (`bytes`) or in a temp file (`path`). */
 export interface ReceivedFile {
@@ -30,7 +33,10 @@ export interface ReceivedForm {
   fields: Record<string, string>;
   /** The first file of each field name that is kept (see FormOptions.fileFields). */
   files: Record<string, ReceivedFile>;
-  /** Removes any temp file left (call it when the request is done, whatever happened). */
+  /**
+   * Removes any temp file left and gives the files' memory back (call it when the request
+   * is done, whatever happened): the files' `bytes` must not be used after it.
+   */
   cleanup(): Promise<void>;
 }
 
@@ -46,6 +52,8 @@ export interface FormOptions extends BodyLimits {
    * from their first byte, so many slow clients cannot fill the server's memory.
    */
   memoryBudget?: MemoryBudget;
+  /** Where in-memory files get their buffer (default: fresh memory each time). */
+  bufferPool?: BufferPool;
   tempDir: string;
   /** Start of temp file names: the instance's, so a restart can tell its leftovers. */
   tempPrefix: string;
@@ -88,16 +96,11 @@ export function createMemoryBudget(limit: number): MemoryBudget {
   };
 }
 
-/** The chunks as one array: one allocation and one copy (fresh memory is costly in a VM). */
-function joined(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
+/** Without a pool: a fresh buffer each time, none kept. */
+const FRESH_MEMORY = createBufferPool({ maxFreeBytes: 0 });
+
+/** The first buffer of a body that did not say its length (it doubles as needed). */
+const UNKNOWN_LENGTH_START = 256 * 1024;
 
 export class FormError extends Error {
   override name = 'FormError';
@@ -106,7 +109,9 @@ export class FormError extends Error {
 interface FileSink {
   name: string;
   file: ReceivedFile;
-  chunks: Uint8Array[];
+  /** The bytes kept in memory: `buffer[0, kept)` (all of them until the file spills). */
+  buffer: Uint8Array<ArrayBuffer> | null;
+  kept: number;
   hash: Bun.CryptoHasher;
   handle: Awaited<ReturnType<typeof open>> | null;
   /** Writes to the temp file, one after another. */
@@ -115,6 +120,13 @@ interface FileSink {
 
 export async function receiveForm(request: Request, options: FormOptions): Promise<ReceivedForm> {
   const contentType = request.headers.get('content-type') ?? '';
+  const pool = options.bufferPool ?? FRESH_MEMORY;
+  // The body's declared length bounds each file in it: one buffer of that size is enough.
+  const declared = Number(request.headers.get('content-length'));
+  const firstBuffer = Math.min(
+    options.memoryThreshold,
+    Number.isSafeInteger(declared) && declared > 0 ? declared : UNKNOWN_LENGTH_START,
+  );
   const fields: Record<string, string> = {};
   const files: Record<string, ReceivedFile> = {};
   const temps: string[] = [];
@@ -129,6 +141,11 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
   const cleanup = async () => {
     options.memoryBudget?.give(held);
     held = 0;
+    for (const sink of sinks) {
+      if (sink.buffer) pool.give(sink.buffer);
+      sink.buffer = null;
+      sink.file.bytes = null;
+    }
     await Promise.all(temps.map((path) => rm(path, { force: true })));
   };
 
@@ -150,7 +167,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
 
   async function spill(sink: FileSink): Promise<void> {
     // What was in memory is on disk now: it goes back to the budget.
-    const inMemory = sink.chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const inMemory = sink.kept;
     if (options.memoryBudget) {
       options.memoryBudget.give(inMemory);
       held -= inMemory;
@@ -160,8 +177,29 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
     temps.push(path);
     sink.file.path = path;
     sink.handle = await open(path, 'wx', 0o600);
-    for (const chunk of sink.chunks) await sink.handle.write(chunk);
-    sink.chunks = [];
+    if (sink.buffer) {
+      const buffer = sink.buffer;
+      sink.buffer = null;
+      await sink.handle.write(buffer.subarray(0, inMemory));
+      pool.give(buffer);
+    }
+    sink.kept = 0;
+  }
+
+  /** Appends a chunk to the sink's buffer, moving to a bigger one when it is full. */
+  function keep(sink: FileSink, chunk: Uint8Array): void {
+    const at = sink.kept;
+    const end = at + chunk.byteLength;
+    let buffer = sink.buffer ?? pool.take(Math.max(firstBuffer, end));
+    if (end > buffer.byteLength) {
+      const bigger = pool.take(end);
+      bigger.set(buffer.subarray(0, at));
+      pool.give(buffer);
+      buffer = bigger;
+    }
+    buffer.set(chunk, at);
+    sink.buffer = buffer;
+    sink.kept = end;
   }
 
   const fieldsDone: Promise<void>[] = [];
@@ -188,7 +226,8 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
     const sink: FileSink = {
       name,
       file,
-      chunks: [],
+      buffer: null,
+      kept: 0,
       hash: md5Hasher(),
       handle: null,
       writing: Promise.resolve(),
@@ -205,7 +244,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
         (options.memoryBudget?.take(chunk.byteLength) ?? true)
       ) {
         if (options.memoryBudget) held += chunk.byteLength;
-        sink.chunks.push(chunk);
+        keep(sink, chunk);
         return;
       }
       // Past the threshold: the parser waits while each chunk reaches the disk.
@@ -246,7 +285,7 @@ export async function receiveForm(request: Request, options: FormOptions): Promi
         await sink.handle.close();
         sink.handle = null;
       } else {
-        sink.file.bytes = sink.chunks.length === 1 ? sink.chunks[0]! : joined(sink.chunks);
+        sink.file.bytes = sink.buffer?.subarray(0, sink.kept) ?? new Uint8Array(0);
       }
     }
     return { fields, files, cleanup };

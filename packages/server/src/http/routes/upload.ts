@@ -18,6 +18,7 @@ import type { UploadService } from '../../services/uploads/service.ts';
 import { isHttpUrl } from '../../services/uploads/source.ts';
 import { ApiError, errorResponse, jsonResponse } from '../api-error.ts';
 import { BodyTooLargeError, readBodyText } from '../body.ts';
+import type { BufferPool } from '../buffer-pool.ts';
 import { clientIp } from '../client-ip.ts';
 import type { Drain } from '../drain.ts';
 import { toApiError } from '../errors.ts';
@@ -47,6 +48,8 @@ export interface UploadRoutesDeps {
   tempDir: string;
   /** Memory all uploads being received may hold together. */
   memoryBudget: MemoryBudget;
+  /** Buffers reused between uploads received in memory. */
+  bufferPool: BufferPool;
   tempPrefix: string;
   /** Keys imported from Chevereto (README: Moving from Chevereto). */
   chevereto?: Pick<Chevereto, 'findKey'>;
@@ -116,6 +119,7 @@ export function uploadRoutes(deps: UploadRoutesDeps) {
         maxFieldBytes: bodyLimitFor(config.maxUploadMbUser),
         memoryThreshold: MEMORY_THRESHOLD,
         memoryBudget: deps.memoryBudget,
+        bufferPool: deps.bufferPool,
         tempDir: deps.tempDir,
         tempPrefix: deps.tempPrefix,
         onField: async (name, value) => {
