@@ -164,6 +164,32 @@ for (const dialect of dialects) {
       ).toBeNull();
     });
 
+    test('a duplicate is found for its width, and only until it expires', async () => {
+      // Expiries after the next-expiry test's ten minutes, so that test still sees its own.
+      const publish = async (name: string, requestedWidth: number | null, expiresAt: Date) => {
+        const values = { userId: adminId, uploadMd5: 'md5-expiring', requestedWidth, expiresAt };
+        const claim = await repos.images.claim(pendingImage({ ...values, name }));
+        if (!('claimed' in claim)) throw new Error('not claimed');
+        return repos.images.publish(claim.claimed.id, { ...published, ...values }, `t-${name}`);
+      };
+      const whole = await publish('expiring-whole', null, at(20 * 60_000));
+      const narrow = await publish('expiring-narrow', 200, at(30 * 60_000));
+      const lookup = (requestedWidth: number | null, now: Date) =>
+        repos.images.findDuplicate({
+          userId: adminId,
+          uploadMd5: 'md5-expiring',
+          requestedWidth,
+          now,
+        });
+      expect((await lookup(null, at(20 * 60_000 - 1)))?.id).toBe(whole.id);
+      expect((await lookup(200, at(20 * 60_000 - 1)))?.id).toBe(narrow.id);
+      expect(await lookup(300, at(20 * 60_000 - 1))).toBeNull();
+      // The clock passed the first expiry: that one is gone, the other is still there.
+      expect(await lookup(null, at(20 * 60_000))).toBeNull();
+      expect((await lookup(200, at(30 * 60_000 - 1)))?.id).toBe(narrow.id);
+      expect(await lookup(200, at(30 * 60_000 + 1))).toBeNull();
+    });
+
     test('names and flights are claimed once: a second claim tells which it lost', async () => {
       const first = await repos.images.claim(pendingImage({ name: 'same', flightKey: 'f-same' }));
       expect('claimed' in first).toBe(true);

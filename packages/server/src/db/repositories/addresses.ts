@@ -1,9 +1,19 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { preparedQuery } from '../prepared.ts';
 
 /** Client addresses the admin banned from guest uploads. */
 export function createAddressesRepository(database: Database) {
   const { bannedAddresses } = database.tables;
+  // Every guest upload asks: prepared once (prepared.ts).
+  const bannedRow = preparedQuery(database, (db) =>
+    db
+      .select({ address: bannedAddresses.address })
+      .from(bannedAddresses)
+      .where(eq(bannedAddresses.address, sql.placeholder('address')))
+      .limit(1)
+      .prepare('banned_addresses_one'),
+  );
 
   return {
     ban: (address: string, note: string | null, now: Date) =>
@@ -19,15 +29,7 @@ export function createAddressesRepository(database: Database) {
         await db.delete(bannedAddresses).where(eq(bannedAddresses.address, address));
       }),
 
-    isBanned: (address: string) =>
-      database.run(async (db) => {
-        const [row] = await db
-          .select({ address: bannedAddresses.address })
-          .from(bannedAddresses)
-          .where(eq(bannedAddresses.address, address))
-          .limit(1);
-        return row !== undefined;
-      }),
+    isBanned: async (address: string) => (await bannedRow({ address })).length > 0,
 
     list: (limit = 200) =>
       database.run((db) =>

@@ -17,6 +17,7 @@ import {
 } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { liveImage } from '../live.ts';
+import { placeholderOf, preparedQuery } from '../prepared.ts';
 import type { ImageRow, NewImageRow } from '../schema/index.ts';
 
 export type ClaimResult =
@@ -31,12 +32,74 @@ export type PublishValues = Omit<
   'id' | 'status' | 'uploadInstance' | 'flightKey' | 'datePath' | 'name' | 'createdAt'
 >;
 
+/** A file name in a date folder, and its key in the outbox of file removals. */
+type NameValues = { datePath: string; name: string; nameKey: string };
+
 /** Images, their delete tokens, and the outbox of files to remove when rows go. */
 export function createImagesRepository(database: Database) {
   const { images, albums, deleteTokens, fileDeletions, sessionImages, users, imageTombstones } =
     database.tables;
   const live = (now: Date) => liveImage(images, now);
   const first = <T>(rows: T[]): T | null => rows[0] ?? null;
+
+  // The reads every upload makes, prepared once (prepared.ts).
+  const duplicateQuery = (width: 'none' | 'given') =>
+    preparedQuery<{ md5: string; userId: number; width?: number; now: Date }, ImageRow[]>(
+      database,
+      (db) =>
+        db
+          .select()
+          .from(images)
+          .where(
+            and(
+              eq(images.uploadMd5, sql.placeholder('md5')),
+              eq(images.userId, sql.placeholder('userId')),
+              width === 'none'
+                ? isNull(images.requestedWidth)
+                : eq(images.requestedWidth, sql.placeholder('width')),
+              liveImage(images, placeholderOf('now', images.expiresAt)),
+            ),
+          )
+          .orderBy(asc(images.id))
+          .limit(1)
+          .prepare(`images_duplicate_${width}_width`),
+    );
+  const findDuplicateAnyWidth = duplicateQuery('none');
+  const findDuplicateOfWidth = duplicateQuery('given');
+  const rowWithName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+    db
+      .select({ id: images.id })
+      .from(images)
+      .where(
+        and(
+          eq(images.datePath, sql.placeholder('datePath')),
+          eq(images.name, sql.placeholder('name')),
+        ),
+      )
+      .limit(1)
+      .prepare('images_name'),
+  );
+  const deletionOfName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+    db
+      .select({ id: fileDeletions.id })
+      .from(fileDeletions)
+      .where(eq(fileDeletions.nameKey, sql.placeholder('nameKey')))
+      .limit(1)
+      .prepare('file_deletions_name'),
+  );
+  const tombstoneOfName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+    db
+      .select({ id: imageTombstones.id })
+      .from(imageTombstones)
+      .where(
+        and(
+          eq(imageTombstones.datePath, sql.placeholder('datePath')),
+          eq(imageTombstones.name, sql.placeholder('name')),
+        ),
+      )
+      .limit(1)
+      .prepare('image_tombstones_name'),
+  );
 
   return {
     /** Any row, pending or live (admin tools and the janitor). */
@@ -85,52 +148,25 @@ export function createImagesRepository(database: Database) {
       uploadMd5: string;
       requestedWidth: number | null;
       now: Date;
-    }) =>
-      database.run(async (db) =>
-        first(
-          await db
-            .select()
-            .from(images)
-            .where(
-              and(
-                eq(images.uploadMd5, input.uploadMd5),
-                eq(images.userId, input.userId),
-                input.requestedWidth === null
-                  ? isNull(images.requestedWidth)
-                  : eq(images.requestedWidth, input.requestedWidth),
-                live(input.now),
-              ),
-            )
-            .orderBy(asc(images.id))
-            .limit(1),
-        ),
-      ),
+    }) => {
+      const values = { md5: input.uploadMd5, userId: input.userId, now: input.now };
+      return (
+        input.requestedWidth === null
+          ? findDuplicateAnyWidth(values)
+          : findDuplicateOfWidth({ ...values, width: input.requestedWidth })
+      ).then(first);
+    },
 
     /**
      * No row has this name in the folder, no removal of its old files is pending, and no
      * published image ever had it (a file URL always means the same bytes).
      */
-    isNameFree: (datePath: string, name: string) =>
-      database.run(async (db) => {
-        const [row] = await db
-          .select({ id: images.id })
-          .from(images)
-          .where(and(eq(images.datePath, datePath), eq(images.name, name)))
-          .limit(1);
-        if (row) return false;
-        const [deleting] = await db
-          .select({ id: fileDeletions.id })
-          .from(fileDeletions)
-          .where(eq(fileDeletions.nameKey, `images/${datePath}/${name}`))
-          .limit(1);
-        if (deleting) return false;
-        const [buried] = await db
-          .select({ id: imageTombstones.id })
-          .from(imageTombstones)
-          .where(and(eq(imageTombstones.datePath, datePath), eq(imageTombstones.name, name)))
-          .limit(1);
-        return !buried;
-      }),
+    isNameFree: async (datePath: string, name: string) => {
+      const values = { datePath, name, nameKey: `images/${datePath}/${name}` };
+      if ((await rowWithName(values)).length > 0) return false;
+      if ((await deletionOfName(values)).length > 0) return false;
+      return (await tombstoneOfName(values)).length === 0;
+    },
 
     /**
      * Inserts a pending row: it claims the file name (unique per folder) and, with a

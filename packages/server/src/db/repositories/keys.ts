@@ -1,5 +1,6 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { preparedQuery } from '../prepared.ts';
 
 /** How stale a key's "last used" may get: writing it on every request costs a write each. */
 export const TOUCH_EVERY_MS = 60_000;
@@ -7,6 +8,16 @@ export const TOUCH_EVERY_MS = 60_000;
 /** User API keys, kept only as a SHA-256 hash and found by it. */
 export function createKeysRepository(database: Database) {
   const { apiKeys, users } = database.tables;
+  // Every upload with a key looks it up: prepared once (prepared.ts).
+  const liveKeyWithHash = preparedQuery(database, (db) =>
+    db
+      .select({ key: apiKeys, user: users })
+      .from(apiKeys)
+      .innerJoin(users, eq(users.id, apiKeys.userId))
+      .where(and(eq(apiKeys.keyHash, sql.placeholder('keyHash')), isNull(apiKeys.revokedAt)))
+      .limit(1)
+      .prepare('api_keys_live_by_hash'),
+  );
 
   return {
     add: (userId: number, label: string, keyHash: string, now: Date) =>
@@ -19,16 +30,7 @@ export function createKeysRepository(database: Database) {
       }),
 
     /** The live (not revoked) key with this hash and its user. */
-    find: (keyHash: string) =>
-      database.run(async (db) => {
-        const [row] = await db
-          .select({ key: apiKeys, user: users })
-          .from(apiKeys)
-          .innerJoin(users, eq(users.id, apiKeys.userId))
-          .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-          .limit(1);
-        return row ?? null;
-      }),
+    find: async (keyHash: string) => (await liveKeyWithHash({ keyHash }))[0] ?? null,
 
     /** Records a use, at most once a minute per key. */
     touch: (id: number, now: Date) =>
