@@ -574,11 +574,11 @@ export function createUploadService(deps: UploadServiceDeps) {
           settle();
         }
       } finally {
-        // Nothing may read the upload's bytes once this returns: the buffer they are in is
-        // reused for the next upload (http/buffer-pool.ts). Work a duplicate made useless is
-        // dropped when it has not started, and waited for when it has.
+        // Nothing may read the upload's bytes in memory once this returns: the buffer they
+        // are in is reused for the next upload (http/buffer-pool.ts). Work a duplicate made
+        // useless is dropped when it has not started, and waited for when it reads them.
         discard.abort();
-        await processing.catch(() => {});
+        if (source.bytes) await processing.catch(() => {});
       }
     },
   };
