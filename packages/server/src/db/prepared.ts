@@ -2,26 +2,25 @@
 // duplicate lookup, the name check). Building a query with Drizzle costs ~100 µs of the
 // event loop each time, running a prepared one ~30 µs (README: Performance).
 //
-// A prepared query runs outside transactions only (`database.run`): on PostgreSQL it is
-// bound to the pool, not to a transaction's connection.
+// A prepared query runs inside `database.run`, never in a transaction: it is built on the
+// first database handle it is given, which on PostgreSQL is the pool, not a transaction's
+// connection.
 import { type Column, Param, sql } from 'drizzle-orm';
-import type { Database, Db } from './database.ts';
+import type { Db } from './database.ts';
 
 interface Executable<R> {
   execute(values: Record<string, unknown>): Promise<R> | R;
 }
 
-/** A query prepared on first use; call it with its placeholders' values. */
+/** A query prepared on first use; run it with `database.run`'s handle and its placeholders' values. */
 export function preparedQuery<V extends Record<string, unknown>, R>(
-  database: Database,
   build: (db: Db) => Executable<R>,
-): (values: V) => Promise<R> {
+): (db: Db, values: V) => Promise<R> {
   let query: Executable<R> | null = null;
-  return (values) =>
-    database.run(async (db) => {
-      query ??= build(db);
-      return query.execute(values);
-    });
+  return async (db, values) => {
+    query ??= build(db);
+    return query.execute(values);
+  };
 }
 
 /**

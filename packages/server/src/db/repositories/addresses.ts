@@ -6,7 +6,7 @@ import { preparedQuery } from '../prepared.ts';
 export function createAddressesRepository(database: Database) {
   const { bannedAddresses } = database.tables;
   // Every guest upload asks: prepared once (prepared.ts).
-  const bannedRow = preparedQuery(database, (db) =>
+  const bannedRow = preparedQuery((db) =>
     db
       .select({ address: bannedAddresses.address })
       .from(bannedAddresses)
@@ -29,7 +29,8 @@ export function createAddressesRepository(database: Database) {
         await db.delete(bannedAddresses).where(eq(bannedAddresses.address, address));
       }),
 
-    isBanned: async (address: string) => (await bannedRow({ address })).length > 0,
+    isBanned: (address: string) =>
+      database.run(async (db) => (await bannedRow(db, { address })).length > 0),
 
     list: (limit = 200) =>
       database.run((db) =>

@@ -44,29 +44,27 @@ export function createImagesRepository(database: Database) {
 
   // The reads every upload makes, prepared once (prepared.ts).
   const duplicateQuery = (width: 'none' | 'given') =>
-    preparedQuery<{ md5: string; userId: number; width?: number; now: Date }, ImageRow[]>(
-      database,
-      (db) =>
-        db
-          .select()
-          .from(images)
-          .where(
-            and(
-              eq(images.uploadMd5, sql.placeholder('md5')),
-              eq(images.userId, sql.placeholder('userId')),
-              width === 'none'
-                ? isNull(images.requestedWidth)
-                : eq(images.requestedWidth, sql.placeholder('width')),
-              liveImage(images, placeholderOf('now', images.expiresAt)),
-            ),
-          )
-          .orderBy(asc(images.id))
-          .limit(1)
-          .prepare(`images_duplicate_${width}_width`),
+    preparedQuery<{ md5: string; userId: number; width?: number; now: Date }, ImageRow[]>((db) =>
+      db
+        .select()
+        .from(images)
+        .where(
+          and(
+            eq(images.uploadMd5, sql.placeholder('md5')),
+            eq(images.userId, sql.placeholder('userId')),
+            width === 'none'
+              ? isNull(images.requestedWidth)
+              : eq(images.requestedWidth, sql.placeholder('width')),
+            liveImage(images, placeholderOf('now', images.expiresAt)),
+          ),
+        )
+        .orderBy(asc(images.id))
+        .limit(1)
+        .prepare(`images_duplicate_${width}_width`),
     );
   const findDuplicateAnyWidth = duplicateQuery('none');
   const findDuplicateOfWidth = duplicateQuery('given');
-  const rowWithName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+  const rowWithName = preparedQuery<NameValues, Array<{ id: number }>>((db) =>
     db
       .select({ id: images.id })
       .from(images)
@@ -79,7 +77,7 @@ export function createImagesRepository(database: Database) {
       .limit(1)
       .prepare('images_name'),
   );
-  const deletionOfName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+  const deletionOfName = preparedQuery<NameValues, Array<{ id: number }>>((db) =>
     db
       .select({ id: fileDeletions.id })
       .from(fileDeletions)
@@ -87,7 +85,7 @@ export function createImagesRepository(database: Database) {
       .limit(1)
       .prepare('file_deletions_name'),
   );
-  const tombstoneOfName = preparedQuery<NameValues, Array<{ id: number }>>(database, (db) =>
+  const tombstoneOfName = preparedQuery<NameValues, Array<{ id: number }>>((db) =>
     db
       .select({ id: imageTombstones.id })
       .from(imageTombstones)
@@ -150,23 +148,27 @@ export function createImagesRepository(database: Database) {
       now: Date;
     }) => {
       const values = { md5: input.uploadMd5, userId: input.userId, now: input.now };
-      return (
-        input.requestedWidth === null
-          ? findDuplicateAnyWidth(values)
-          : findDuplicateOfWidth({ ...values, width: input.requestedWidth })
-      ).then(first);
+      const width = input.requestedWidth;
+      return database.run(async (db) =>
+        first(
+          width === null
+            ? await findDuplicateAnyWidth(db, values)
+            : await findDuplicateOfWidth(db, { ...values, width }),
+        ),
+      );
     },
 
     /**
      * No row has this name in the folder, no removal of its old files is pending, and no
      * published image ever had it (a file URL always means the same bytes).
      */
-    isNameFree: async (datePath: string, name: string) => {
-      const values = { datePath, name, nameKey: `images/${datePath}/${name}` };
-      if ((await rowWithName(values)).length > 0) return false;
-      if ((await deletionOfName(values)).length > 0) return false;
-      return (await tombstoneOfName(values)).length === 0;
-    },
+    isNameFree: (datePath: string, name: string) =>
+      database.run(async (db) => {
+        const values = { datePath, name, nameKey: `images/${datePath}/${name}` };
+        if ((await rowWithName(db, values)).length > 0) return false;
+        if ((await deletionOfName(db, values)).length > 0) return false;
+        return (await tombstoneOfName(db, values)).length === 0;
+      }),
 
     /**
      * Inserts a pending row: it claims the file name (unique per folder) and, with a

@@ -9,7 +9,7 @@ export const TOUCH_EVERY_MS = 60_000;
 export function createKeysRepository(database: Database) {
   const { apiKeys, users } = database.tables;
   // Every upload with a key looks it up: prepared once (prepared.ts).
-  const liveKeyWithHash = preparedQuery(database, (db) =>
+  const liveKeyWithHash = preparedQuery((db) =>
     db
       .select({ key: apiKeys, user: users })
       .from(apiKeys)
@@ -30,7 +30,8 @@ export function createKeysRepository(database: Database) {
       }),
 
     /** The live (not revoked) key with this hash and its user. */
-    find: async (keyHash: string) => (await liveKeyWithHash({ keyHash }))[0] ?? null,
+    find: (keyHash: string) =>
+      database.run(async (db) => (await liveKeyWithHash(db, { keyHash }))[0] ?? null),
 
     /** Records a use, at most once a minute per key. */
     touch: (id: number, now: Date) =>
