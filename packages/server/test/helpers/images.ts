@@ -20,14 +20,16 @@ export async function jpeg(
   return Uint8Array.from(buffer);
 }
 
+/** A flat PNG; with `compressionLevel: 0` its length depends on its size alone, not its colour. */
 export async function png(
   width: number,
   height: number,
   color = { r: 255, g: 0, b: 0 },
+  options: { compressionLevel?: number } = {},
 ): Promise<Uint8Array<ArrayBuffer>> {
   return Uint8Array.from(
     await sharp({ create: { width, height, channels: 3, background: color } })
-      .png()
+      .png(options)
       .toBuffer(),
   );
 }

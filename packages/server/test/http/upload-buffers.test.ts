@@ -4,7 +4,7 @@
 // every thumbnail is the upload's own, and a duplicate leaves the first upload intact.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import sharp from 'sharp';
-import { file, md5 } from '../helpers/images.ts';
+import { file, md5, png } from '../helpers/images.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -14,14 +14,8 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 /** Uncompressed PNGs: the same length whatever the colour, so they fill the same buffers. */
-async function flat(r: number, g: number, b: number): Promise<Uint8Array<ArrayBuffer>> {
-  const buffer = await sharp({
-    create: { width: 640, height: 400, channels: 3, background: { r, g, b } },
-  })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-  return Uint8Array.from(buffer);
-}
+const flat = (r: number, g: number, b: number) =>
+  png(640, 400, { r, g, b }, { compressionLevel: 0 });
 
 async function firstPixel(url: string): Promise<number[]> {
   const res = await fetch(url);
